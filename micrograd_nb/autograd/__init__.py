@@ -1,0 +1,21 @@
+"""The autograd core shared by `Value` and `Tensor`: nodes, functions, backward, grad, jvp."""
+
+from .forward import jvp
+from .function import Context, Function, InplaceModificationError
+from .graph import Node, backpropagate, grad, topological_order
+from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+__all__ = [
+    "Context",
+    "Function",
+    "InplaceModificationError",
+    "Node",
+    "backpropagate",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "jvp",
+    "no_grad",
+    "set_grad_enabled",
+    "topological_order",
+]

@@ -1,0 +1,210 @@
+"""The graph: nodes, an iterative topological sort, and reverse-mode backpropagation.
+
+`Value` and `Tensor` are both `Node`s; this file is the one engine they share.
+Backpropagation is the chain rule applied in reverse topological order:
+each node's adjoint dL/dnode is handed to its operation's `backward` rule, which returns the
+adjoints of the node's inputs; where a node feeds several paths, the contributions add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .mode import enable_grad, no_grad
+
+
+class Node:
+    """One value in a computation graph: data, grad, the operation that made it, its parents."""
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_tangent", "__weakref__")
+
+    #: in-place version counter; -1 for front ends whose data cannot be mutated (floats)
+    _version = -1
+    #: the front-end class (`Value` or `Tensor`) that operations on this node produce
+    _front: type
+
+    # ---- graph protocol (read by viz, gradcheck and the stepper) -------------------------
+    @property
+    def parents(self) -> tuple:
+        """The nodes this one was computed from (empty for leaves)."""
+        return () if self._ctx is None else self._ctx.inputs
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that produced this node ('' for a leaf)."""
+        return "" if self._ctx is None else self._ctx.fn.name
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for inputs and parameters: nodes not produced by a recorded operation."""
+        return self._ctx is None
+
+    # ---- reverse mode ---------------------------------------------------------------------
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate dself/dnode into `.grad` of every node that requires grad.
+
+        Like PyTorch, gradients *accumulate*: call `zero_grad()` (or set `.grad = None`)
+        between steps. Unlike PyTorch, intermediate nodes keep their `.grad` too, so every
+        adjoint of the graph can be inspected and drawn (as in micrograd).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this node does not require grad, so nothing depends on a parameter. "
+                "Create inputs with requires_grad=True (Tensor) or check for a no_grad block."
+            )
+        seed = self._seed_grad() if grad is None else self._check_grad_output(grad)
+        order = topological_order([self])
+        grads = backpropagate(order, {id(self): seed}, create_graph=False)
+        for node in order:
+            g = grads.get(id(node))
+            if g is not None:
+                node.grad = g if node.grad is None else node.grad + g
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (`.grad = None`)."""
+        self.grad = None
+
+    def detach(self):
+        """The same data as a new leaf that does not require grad (cuts the graph here)."""
+        return type(self)._from_op(self.data, None, False)
+
+    # ---- hooks a front end provides -------------------------------------------------------
+    @classmethod
+    def _from_op(cls, data, ctx, requires_grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def _constant(cls, value, op_name: str):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _seed_grad(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _check_grad_output(self, grad):
+        return grad
+
+    def _zero_like_data(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_grad(self, grad):
+        """Bring an incoming gradient to this node's shape/dtype (Tensor sums broadcast axes)."""
+        return grad
+
+
+def topological_order(roots: Iterable[Node], all_nodes: bool = False) -> list[Node]:
+    """Nodes reachable from `roots`, each after all of its parents (iterative depth-first search).
+
+    By default only nodes that require grad are visited (constants are not on any gradient
+    path); `all_nodes=True` visits everything, for drawing.
+    """
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False) for root in roots]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.inputs:
+                if id(parent) not in visited and (all_nodes or parent.requires_grad):
+                    stack.append((parent, False))
+    return order
+
+
+def backpropagate(order: Sequence[Node], grads: dict, create_graph: bool) -> dict:
+    """Run every node's backward rule in reverse `order`; return {id(node): dL/dnode}.
+
+    `grads` holds the seeds (dL/droot). With `create_graph=True` the rules run on graph nodes,
+    so the returned gradients are differentiable themselves.
+    """
+    mode = enable_grad() if create_graph else no_grad()
+    with mode:
+        for node in reversed(order):
+            ctx = node._ctx
+            if ctx is None:
+                continue
+            grad = grads.get(id(node))
+            if grad is None:
+                continue
+            ctx.check_saved_versions()
+            if create_graph:
+                ctx._graph_output = node
+                try:
+                    input_grads = ctx.fn.backward(ctx, grad)
+                finally:
+                    ctx._graph_output = None
+            else:
+                input_grads = ctx.fn.backward(ctx, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(ctx.inputs):
+                raise RuntimeError(
+                    f"{ctx.fn.name}.backward returned {len(input_grads)} gradients "
+                    f"for {len(ctx.inputs)} inputs; return one per input (None for no gradient)"
+                )
+            for parent, g in zip(ctx.inputs, input_grads):
+                if g is None or not parent.requires_grad:
+                    continue
+                g = parent._fit_grad(g)
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = g if previous is None else previous + g
+    return grads
+
+
+def grad(
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """d(sum of outputs * grad_outputs)/d(inputs), returned without touching any `.grad`.
+
+    With `create_graph=True` the results are graph nodes that can be differentiated again
+    (second derivatives, Hessian-vector products, gradient penalties).
+    """
+    outputs = [outputs] if isinstance(outputs, Node) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Node) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise ValueError(f"grad: input {i} does not require grad, so it has no gradient")
+
+    seeds: dict = {}
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise ValueError("grad: an output does not require grad (it depends on no input)")
+        seed = out._seed_grad() if g is None else out._check_grad_output(g)
+        if create_graph and not isinstance(seed, Node):
+            seed = type(out)._constant(seed, "grad_output")
+        if not create_graph and isinstance(seed, Node):
+            seed = seed.data
+        seeds[id(out)] = seeds[id(out)] + seed if id(out) in seeds else seed
+
+    order = topological_order(outputs)
+    grads = backpropagate(order, seeds, create_graph)
+    results = []
+    for i, x in enumerate(inputs):
+        g = grads.get(id(x))
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"grad: input {i} is not used to compute the outputs, so its gradient is "
+                "undefined; pass allow_unused=True to get None for it"
+            )
+        if g is not None and create_graph and not isinstance(g, Node):
+            g = type(x)._constant(g, "grad")
+        results.append(g)
+    return tuple(results)

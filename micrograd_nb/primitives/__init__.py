@@ -1,0 +1,1 @@
+"""The primitive operations: each one's forward, backward (VJP) and jvp side by side."""

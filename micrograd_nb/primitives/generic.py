@@ -1,0 +1,73 @@
+"""Functions that take raw arrays *or* graph nodes, for use inside backward rules.
+
+A backward rule written with these (and arithmetic operators) computes on plain NumPy arrays
+in the ordinary backward pass and records a differentiable graph when `create_graph=True`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Node
+from . import elementwise, linalg, reduce, shape
+
+
+def exp(x):
+    """e**x"""
+    return elementwise.Exp.apply(x) if isinstance(x, Node) else np.exp(x)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy.sum
+    """Σ over `axis`"""
+    if isinstance(x, Node):
+        return reduce.Sum.apply(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x, new_shape):
+    """the same elements in a new shape"""
+    if isinstance(x, Node):
+        return shape.Reshape.apply(x, shape=tuple(new_shape))
+    return np.reshape(x, new_shape)
+
+
+def broadcast_to(x, new_shape):
+    """x repeated along broadcast axes"""
+    if isinstance(x, Node):
+        return shape.BroadcastTo.apply(x, shape=tuple(new_shape))
+    return np.broadcast_to(x, new_shape)
+
+
+def sum_to_shape(x, new_shape):
+    """Sum a gradient over the axes broadcasting added or stretched, back to `new_shape`."""
+    if isinstance(x, Node):
+        return shape.SumToShape.apply(x, shape=tuple(new_shape))
+    return shape.sum_to_shape_raw(x, tuple(new_shape))
+
+
+def swap_last_axes(x):
+    """matrix transpose of the last two axes"""
+    if isinstance(x, Node):
+        return shape.SwapAxes.apply(x, axis1=-1, axis2=-2)
+    return np.swapaxes(x, -1, -2)
+
+
+def matmul(a, b):
+    """a @ b"""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return linalg.MatMul.apply(a, b)
+    return np.matmul(a, b)
+
+
+def scatter_add(grad, index, input_shape, dtype):
+    """zeros(input_shape) with grad added at `index` (repeated indices accumulate)"""
+    if isinstance(grad, Node):
+        return shape.ScatterAdd.apply(grad, index=index, shape=input_shape)
+    return shape.scatter_add_raw(grad, index, input_shape, dtype)
+
+
+def getitem(x, index):
+    """x[index]"""
+    if isinstance(x, Node):
+        return shape.GetItem.apply(x, index=index)
+    return x[index]

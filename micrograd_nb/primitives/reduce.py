@@ -1,0 +1,121 @@
+"""Reductions with NumPy's `axis=` / `keepdims=`: backward spreads the gradient back out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from . import generic as F
+
+
+def _normalize_axes(axis, ndim: int) -> tuple:
+    """`axis` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
+    return tuple(sorted(a % max(ndim, 1) for a in axes))
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    """`shape` with the reduced axes kept as size 1 (what keepdims=True gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(grad, ctx):
+    """The reduced gradient reshaped with size-1 axes, then broadcast over the input's shape."""
+    if not ctx.options.get("keepdims", False):
+        grad = F.reshape(grad, ctx.kept_shape)
+    return F.broadcast_to(grad, ctx.input_shape)
+
+
+class Sum(Function):
+    """Σ x over `axis`; d/dxᵢ = 1 (the sum fans the gradient out to every input)"""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.input_shape = x.shape
+        ctx.kept_shape = _kept_shape(x.shape, _normalize_axes(axis, x.ndim))
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _spread(grad, ctx)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return np.sum(dx, axis=ctx.options.get("axis"), keepdims=ctx.options.get("keepdims", False))
+
+
+class Mean(Function):
+    """Σ x / n over `axis`; d/dxᵢ = 1/n"""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        axes = _normalize_axes(axis, x.ndim)
+        ctx.input_shape = x.shape
+        ctx.kept_shape = _kept_shape(x.shape, axes)
+        ctx.count = int(np.prod([x.shape[a] for a in axes]))
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _spread(grad / ctx.count, ctx)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return np.mean(
+            dx, axis=ctx.options.get("axis"), keepdims=ctx.options.get("keepdims", False)
+        )
+
+
+class _Extremum(Function):
+    """Shared rule of max/min: the gradient goes to the extreme element(s) only.
+
+    Ties: the gradient is split evenly among all elements equal to the extreme value
+    (each of k tied elements gets 1/k), so the gradient's sum is preserved.
+    """
+
+    reduce = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        if x.size == 0:
+            raise ValueError(f"{cls.name}: cannot reduce an empty array of shape {x.shape}")
+        axes = _normalize_axes(axis, x.ndim)
+        ctx.input_shape = x.shape
+        ctx.kept_shape = _kept_shape(x.shape, axes)
+        extreme = cls.reduce(x, axis=axis, keepdims=True)
+        hits = (x == extreme).astype(x.dtype)
+        ctx.route = hits / hits.sum(axis=axes, keepdims=True)
+        if keepdims:
+            return extreme
+        return extreme.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _spread(grad, ctx) * ctx.route
+
+    @staticmethod
+    def jvp(ctx, dx):
+        axes = _normalize_axes(ctx.options.get("axis"), len(ctx.input_shape))
+        out = np.sum(dx * ctx.route, axis=axes, keepdims=True)
+        return (
+            out
+            if ctx.options.get("keepdims", False)
+            else out.reshape(tuple(n for i, n in enumerate(ctx.input_shape) if i not in axes))
+        )
+
+
+class Max(_Extremum):
+    """max over `axis`; d/dxᵢ = 1 at the arg-max (split evenly among ties), else 0"""
+
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    """min over `axis`; d/dxᵢ = 1 at the arg-min (split evenly among ties), else 0"""
+
+    reduce = staticmethod(np.min)

@@ -1,0 +1,376 @@
+"""`Tensor`: a NumPy array that records operations for autograd, on the shared core."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .autograd import Node
+from .primitives import elementwise as ew
+from .primitives import generic as F
+from .primitives import linalg, reduce, shape
+
+
+def _as_array(data, dtype) -> np.ndarray:
+    """A fresh ndarray owned by the tensor (so outside code cannot change it behind our back)."""
+    if isinstance(data, Node):
+        raise TypeError("Tensor(...) takes array data; use .detach() to copy a Tensor")
+    try:
+        return np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"Tensor: cannot make an array of {type(data).__name__}: {err}") from None
+
+
+def _check_differentiable_dtype(array: np.ndarray) -> None:
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(
+            f"requires_grad=True needs a floating-point Tensor, got dtype {array.dtype}. "
+            "Integer and boolean tensors are constants; pass floats (1.0) or dtype=np.float32."
+        )
+
+
+class Tensor(Node):
+    """An n-dimensional array with a gradient.
+
+    `.data` is the ndarray, `.grad` an ndarray of the same shape and dtype (or None).
+    Operations broadcast like NumPy; float32 stays float32 through forward and backward.
+
+    >>> W = Tensor([[3.0]], requires_grad=True); x = Tensor([2.0])
+    >>> L = ((W @ x) ** 2).sum(); L.backward(); W.grad
+    array([[24.]])
+    """
+
+    __slots__ = ("_data", "_version")
+
+    # Make NumPy defer to Tensor's operators in `ndarray + Tensor`.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
+        array = _as_array(data, dtype)
+        if requires_grad:
+            _check_differentiable_dtype(array)
+        self._data = array
+        self._version = 0
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._ctx = None
+        self._tangent = None
+
+    # ---- data, with an in-place version counter ---------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying ndarray."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        # Also runs after `t.data -= x` (Python assigns the result back), which bumps the version.
+        self._data = np.asarray(value)
+        self._version += 1
+
+    def __setitem__(self, index, value) -> None:
+        if self._ctx is not None:
+            raise RuntimeError(
+                "setitem: cannot assign into a tensor computed by an operation (it is part of a "
+                "graph); build a new tensor instead, e.g. with mg.where or mg.concatenate"
+            )
+        self._data[index] = value.data if isinstance(value, Node) else value
+        self._version += 1
+
+    # ---- front-end hooks used by the core -----------------------------------------------------
+    @classmethod
+    def _from_op(cls, data, ctx, requires_grad):
+        node = object.__new__(cls)
+        node._data = data if type(data) is np.ndarray else np.asarray(data)
+        node._version = 0
+        node.grad = None
+        node.requires_grad = requires_grad
+        node.label = ""
+        node._ctx = ctx
+        node._tangent = None
+        return node
+
+    @classmethod
+    def _constant(cls, value, op_name: str):
+        node = object.__new__(cls)
+        if isinstance(value, (bool, int, float)):
+            # Python numbers stay Python numbers so that float32 * 2.0 stays float32 (NEP 50).
+            node._data = value
+        else:
+            try:
+                node._data = np.asarray(value)
+            except Exception:  # noqa: BLE001 - any failure means "not array-like"
+                node._data = None
+            if node._data is None or node._data.dtype == object:
+                raise TypeError(
+                    f"{op_name}: cannot combine a Tensor with {type(value).__name__} {value!r}"
+                )
+        node._version = 0
+        node.grad = None
+        node.requires_grad = False
+        node.label = ""
+        node._ctx = None
+        node._tangent = None
+        return node
+
+    def _seed_grad(self):
+        if self.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {self.shape}, not a single number. "
+                "Reduce it first (e.g. loss = y.sum() or y.mean()) or pass backward(grad) "
+                "with an array of the same shape"
+            )
+        return np.ones_like(self._data)
+
+    def _check_grad_output(self, grad):
+        grad = np.asarray(grad.data if isinstance(grad, Node) else grad)
+        if grad.shape != self.shape:
+            try:
+                grad = np.broadcast_to(grad, self.shape)
+            except ValueError:
+                raise ValueError(
+                    f"backward: grad of shape {grad.shape} does not match output shape {self.shape}"
+                ) from None
+        return grad.astype(self.dtype, copy=False) if self.dtype != grad.dtype else grad
+
+    def _zero_like_data(self):
+        return np.zeros_like(self._data)
+
+    def _fit_grad(self, grad):
+        """Sum a gradient over broadcast axes (the one place that happens) and match dtype."""
+        if isinstance(grad, Node):
+            return grad if grad.shape == self.shape else F.sum_to_shape(grad, self.shape)
+        if type(grad) is not np.ndarray:
+            grad = np.asarray(grad)
+        if grad.shape != self._data.shape:
+            grad = F.sum_to_shape(grad, self._data.shape)
+        if grad.dtype != self._data.dtype:
+            grad = grad.astype(self._data.dtype)
+        elif not grad.flags.writeable:
+            grad = grad.copy()  # e.g. a broadcast view from sum's backward
+        return grad
+
+    # ---- NumPy-like attributes ----------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        data = self._data
+        return data.shape if type(data) is np.ndarray else np.shape(data)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        data = self._data
+        return data.dtype if type(data) is np.ndarray else np.result_type(data)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d Tensor")
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._data, dtype=dtype)
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied)."""
+        return self._data
+
+    def item(self) -> float:
+        """The single element as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item: tensor has {self.size} elements, not 1 (shape {self.shape})")
+        return self._data.item() if isinstance(self._data, np.ndarray) else self._data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def retain_grad(self) -> None:
+        """Kept for PyTorch compatibility: every node keeps its `.grad` after backward here."""
+
+    def zero_(self):
+        """Set the data to zeros in place."""
+        self._data[...] = 0
+        self._version += 1
+        return self
+
+    def copy(self):
+        """A new leaf Tensor with a copy of the data (requires_grad as this one)."""
+        return Tensor(self._data.copy(), requires_grad=self.requires_grad)
+
+    def __repr__(self) -> str:
+        flags = ", requires_grad=True" if self.requires_grad else ""
+        label = f", label={self.label!r}" if self.label else ""
+        if self.size <= 8:
+            body = np.array2string(np.asarray(self._data), precision=4, separator=", ")
+            return f"Tensor({body}, dtype={self.dtype}{flags}{label})"
+        return f"Tensor(shape={self.shape}, dtype={self.dtype}{flags}{label})"
+
+    # ---- arithmetic (NumPy broadcasting) ------------------------------------------------------
+    def __add__(self, other):
+        return _binary(ew.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(ew.Add, other, self)
+
+    def __sub__(self, other):
+        return _binary(ew.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ew.Sub, other, self)
+
+    def __mul__(self, other):
+        return _binary(ew.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ew.Mul, other, self)
+
+    def __truediv__(self, other):
+        return _binary(ew.Div, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(ew.Div, other, self)
+
+    def __neg__(self):
+        return ew.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Node):
+            return _binary(ew.Pow, self, exponent)
+        if isinstance(exponent, numbers.Real):
+            return ew.PowConst.apply(self, exponent=exponent)
+        return _binary(ew.Pow, self, exponent)
+
+    def __rpow__(self, base):
+        return _binary(ew.Pow, base, self)
+
+    def __matmul__(self, other):
+        return linalg.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.MatMul.apply(other, self)
+
+    def __abs__(self):
+        return ew.Abs.apply(self)
+
+    # Comparisons give constant boolean tensors (no gradient flows through a comparison).
+    def __lt__(self, other):
+        return Tensor(self._data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor(self._data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor(self._data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor(self._data >= _raw(other))
+
+    # ---- elementwise functions ----------------------------------------------------------------
+    def exp(self):
+        """e**x"""
+        return ew.Exp.apply(self)
+
+    def log(self):
+        """natural log"""
+        return ew.Log.apply(self)
+
+    def sqrt(self):
+        """square root"""
+        return ew.Sqrt.apply(self)
+
+    def abs(self):
+        """|x|"""
+        return ew.Abs.apply(self)
+
+    def tanh(self):
+        """tanh(x)"""
+        return ew.Tanh.apply(self)
+
+    def sigmoid(self):
+        """1 / (1 + e**-x)"""
+        return ew.Sigmoid.apply(self)
+
+    def relu(self):
+        """max(x, 0)"""
+        return ew.ReLU.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01):
+        """x if x > 0 else negative_slope * x"""
+        return ew.LeakyReLU.apply(self, negative_slope=negative_slope)
+
+    # ---- reductions ---------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims: bool = False):
+        """Σ over axis"""
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        """Σ / n over axis"""
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        """max over axis (gradient split evenly among ties)"""
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        """min over axis (gradient split evenly among ties)"""
+        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    # ---- shape --------------------------------------------------------------------------------
+    def reshape(self, *new_shape):
+        """the same elements in a new shape (-1 infers one axis)"""
+        if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)):
+            new_shape = tuple(new_shape[0])
+        return shape.Reshape.apply(self, shape=new_shape)
+
+    def transpose(self, *axes):
+        """permute axes (reverse them when none are given)"""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return shape.Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self):
+        """axes reversed"""
+        return shape.Transpose.apply(self, axes=None)
+
+    def broadcast_to(self, new_shape):
+        """stretched to new_shape like NumPy broadcasting"""
+        return shape.BroadcastTo.apply(self, shape=tuple(new_shape))
+
+    def __getitem__(self, index):
+        return shape.GetItem.apply(self, index=_raw_index(index))
+
+
+def _raw(x):
+    return x.data if isinstance(x, Node) else x
+
+
+def _raw_index(index):
+    """An index with any Tensors in it replaced by their arrays."""
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+def _binary(fn, a, b):
+    """Apply an elementwise binary op, explaining a broadcasting failure in shape terms."""
+    try:
+        return fn.apply(a, b)
+    except ValueError as err:
+        if "could not be broadcast" not in str(err):
+            raise
+        raise ValueError(
+            f"{fn.name}: shapes {np.shape(_raw(a))} and {np.shape(_raw(b))} cannot be broadcast "
+            "together (aligned from the right, each pair of axes must be equal or one of them 1)"
+        ) from None
+
+
+Tensor._front = Tensor

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Create .venv and install micrograd_nb with the given extras; install system packages where root.
+# Usage: scripts/setup.sh EXTRAS   (e.g. "course" or "test")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-course}"
+python="${PYTHON:-python3}"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi; }
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq >/dev/null && as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$python" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    echo "python3 -m venv is missing; installing Debian's python3-venv ..."
+    apt_install python3-venv || { echo "Please install python3-venv (apt-get install python3-venv) and re-run." >&2; exit 1; }
+    "$python" -m venv .venv
+  fi
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[$extras]"
+
+# Graph pictures work without a system Graphviz (graphviz-pure is a dependency); the browser
+# tests need Debian's Chromium.
+if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium for the browser tests ..."
+  apt_install chromium fonts-dejavu-core || echo "Could not install chromium (not root?): run 'sudo apt-get install chromium'; the browser tests will fail without it." >&2
+fi
