@@ -186,7 +186,12 @@ def grad(
     seeds: dict = {}
     for out, g in zip(outputs, grad_outputs):
         if not out.requires_grad:
-            raise ValueError("grad: an output does not require grad (it depends on no input)")
+            if allow_unused:
+                continue  # a constant output contributes no gradient
+            raise ValueError(
+                "grad: an output does not require grad (it depends on no input, e.g. the "
+                "derivative of a linear function is a constant); pass allow_unused=True to get None"
+            )
         seed = out._seed_grad() if g is None else out._check_grad_output(g)
         if create_graph and not isinstance(seed, Node):
             seed = type(out)._constant(seed, "grad_output")
