@@ -13,6 +13,7 @@ from .autograd import (
     set_grad_enabled,
     topological_order,
 )
+from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .tensor import Tensor
 from .value import Value
 
@@ -32,4 +33,11 @@ __all__ = [
     "no_grad",
     "set_grad_enabled",
     "topological_order",
+    "clip",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "split",
+    "stack",
+    "where",
 ]

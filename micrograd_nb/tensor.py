@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .autograd import Node
+from .primitives import activations as act
 from .primitives import elementwise as ew
 from .primitives import generic as F
 from .primitives import linalg, reduce, shape
@@ -306,6 +307,30 @@ class Tensor(Node):
         """x if x > 0 else negative_slope * x"""
         return ew.LeakyReLU.apply(self, negative_slope=negative_slope)
 
+    def gelu(self):
+        """½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of gelu"""
+        return act.GELU.apply(self)
+
+    def elu(self, alpha: float = 1.0):
+        """x if x > 0 else alpha * (e**x - 1)"""
+        return act.ELU.apply(self, alpha=alpha)
+
+    def softplus(self):
+        """log(1 + e**x), without overflow"""
+        return act.Softplus.apply(self)
+
+    def maximum(self, other):
+        """elementwise max(self, other) (ties split the gradient ½ / ½)"""
+        return _binary(ew.Maximum, self, other)
+
+    def minimum(self, other):
+        """elementwise min(self, other) (ties split the gradient ½ / ½)"""
+        return _binary(ew.Minimum, self, other)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's argument names
+        """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
+        return ew.Clip.apply(self, min=min, max=max)
+
     # ---- reductions ---------------------------------------------------------------------------
     def sum(self, axis=None, keepdims: bool = False):
         """Σ over axis"""
@@ -322,6 +347,14 @@ class Tensor(Node):
     def min(self, axis=None, keepdims: bool = False):
         """min over axis (gradient split evenly among ties)"""
         return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims: bool = False, ddof: int = 0):
+        """Σ (x - mean)² / (n - ddof) over axis (NumPy's default ddof=0)"""
+        return reduce.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def std(self, axis=None, keepdims: bool = False, ddof: int = 0):
+        """√var over axis (a composite: var, then sqrt)"""
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
 
     # ---- shape --------------------------------------------------------------------------------
     def reshape(self, *new_shape):
@@ -344,6 +377,31 @@ class Tensor(Node):
     def broadcast_to(self, new_shape):
         """stretched to new_shape like NumPy broadcasting"""
         return shape.BroadcastTo.apply(self, shape=tuple(new_shape))
+
+    def squeeze(self, axis=None):
+        """size-1 axes removed (all of them, or the given ones)"""
+        return shape.Squeeze.apply(self, axis=axis)
+
+    def unsqueeze(self, axis: int):
+        """a new size-1 axis at position axis (NumPy: expand_dims)"""
+        return shape.Unsqueeze.apply(self, axis=axis)
+
+    expand_dims = unsqueeze
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """axes start_dim..end_dim merged into one (all of them by default: a 1-D tensor)"""
+        dims = self.shape
+        if not dims:
+            return self.reshape(1)
+        start, end = start_dim % len(dims), end_dim % len(dims)
+        merged = int(np.prod(dims[start : end + 1]))
+        return self.reshape(dims[:start] + (merged,) + dims[end + 1 :])
+
+    def split(self, indices_or_sections, axis: int = 0) -> list:
+        """pieces along axis, as numpy.split (a count of equal parts, or cut positions)"""
+        from .functional import split
+
+        return split(self, indices_or_sections, axis=axis)
 
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_raw_index(index))

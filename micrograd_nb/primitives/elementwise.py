@@ -9,6 +9,8 @@ Masks such as relu's are computed from raw data and act as constants.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, Node
 from . import raw
 
@@ -323,3 +325,115 @@ class LeakyReLU(Function):
     @staticmethod
     def jvp(ctx, dx):
         return dx * ctx.slope
+
+
+def _larger_share(a, b):
+    """How much of max(a, b)'s gradient goes to a: 1 where a > b, ½ on ties, else 0."""
+    share = (a > b) + 0.5 * (a == b)
+    dtype = np.result_type(a, b)
+    return share.astype(dtype) if np.issubdtype(dtype, np.floating) else share
+
+
+class Maximum(Function):
+    """max(a, b) elementwise; d/da = 1 where a > b, d/db = 1 where b > a (ties: ½ each)
+
+    On a tie both inputs are "the max", so the gradient is split evenly (as in PyTorch);
+    the two shares always add up to the incoming gradient.
+    """
+
+    name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.share_a = _larger_share(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        share = ctx.share_a
+        return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
+
+    @staticmethod
+    def jvp(ctx, da, db):
+        return da * ctx.share_a + db * (1 - ctx.share_a)
+
+
+class Minimum(Function):
+    """min(a, b) elementwise; d/da = 1 where a < b, d/db = 1 where b < a (ties: ½ each)"""
+
+    name = "minimum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.share_a = _larger_share(b, a)  # a wins the minimum where b is the larger one
+        return np.minimum(a, b)
+
+    backward = Maximum.backward
+    jvp = Maximum.jvp
+
+
+class Where(Function):
+    """where(cond, a, b) = a where cond else b; ā = ȳ where cond (else 0), b̄ = ȳ elsewhere"""
+
+    name = "where"
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        condition = np.asarray(condition)
+        if condition.dtype != np.bool_:
+            raise TypeError(
+                f"where: the condition must be a boolean array, got dtype {condition.dtype}; "
+                "build it with a comparison such as x > 0"
+            )
+        ctx.condition = condition
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, need_a, need_b = ctx.needs_input_grad
+        cond = ctx.condition
+        grad_a = _route(cond, grad, 0) if need_a else None
+        grad_b = _route(cond, 0, grad) if need_b else None
+        return None, grad_a, grad_b
+
+    @staticmethod
+    def jvp(ctx, dcondition, da, db):
+        return np.where(ctx.condition, da, db)
+
+
+def _route(condition, a, b):
+    """np.where on raw data; the Where primitive itself on graph nodes (create_graph)."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return Where.apply(condition, a, b)
+    return np.where(condition, a, b)  # keeps grad's dtype: 0 is a weak Python scalar (NEP 50)
+
+
+class Clip(Function):
+    """clip(x, lo, hi); d/dx = 1 where lo ≤ x ≤ hi (boundaries included), else 0
+
+    At exactly x = lo or x = hi the gradient is 1 (as in PyTorch's `clamp`), so a value
+    sitting on the boundary can still move back inside.
+    """
+
+    name = "clip"
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):  # noqa: A002 - numpy/PyTorch argument names
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        inside = np.ones(x.shape, dtype=bool)
+        if min is not None:
+            inside &= x >= min
+        if max is not None:
+            inside &= x <= max
+        ctx.inside = inside.astype(x.dtype)
+        return np.clip(x, min, max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return dx * ctx.inside

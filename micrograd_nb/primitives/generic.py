@@ -9,12 +9,36 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Node
-from . import elementwise, linalg, reduce, shape
+from . import elementwise, linalg, raw, reduce, shape
 
 
 def exp(x):
     """e**x"""
     return elementwise.Exp.apply(x) if isinstance(x, Node) else np.exp(x)
+
+
+def tanh(x):
+    """tanh(x)"""
+    return elementwise.Tanh.apply(x) if isinstance(x, Node) else np.tanh(x)
+
+
+def sigmoid(x):
+    """1 / (1 + e**-x), without overflow"""
+    return elementwise.Sigmoid.apply(x) if isinstance(x, Node) else raw.sigmoid(x)
+
+
+def where(condition, a, b):
+    """a where condition holds, else b (condition is a constant boolean array)"""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return elementwise.Where.apply(condition, a, b)
+    return np.where(condition, a, b)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Σ / n over `axis`"""
+    if isinstance(x, Node):
+        return reduce.Mean.apply(x, axis=axis, keepdims=keepdims)
+    return np.mean(x, axis=axis, keepdims=keepdims)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy.sum

@@ -119,3 +119,41 @@ class Min(_Extremum):
     """min over `axis`; d/dxᵢ = 1 at the arg-min (split evenly among ties), else 0"""
 
     reduce = staticmethod(np.min)
+
+
+class Var(Function):
+    """Σ (x - x̄)² / (n - ddof) over `axis`; d/dxᵢ = 2(xᵢ - x̄) / (n - ddof)
+
+    (The mean x̄ depends on xᵢ too, but that term is Σ 2(xⱼ - x̄)·(-1/n) = 0.)
+    """
+
+    name = "var"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        axes = _normalize_axes(axis, x.ndim)
+        ctx.input_shape = x.shape
+        ctx.kept_shape = _kept_shape(x.shape, axes)
+        ctx.axes = axes
+        count = int(np.prod([x.shape[a] for a in axes]))
+        if count - ddof <= 0:
+            raise ValueError(
+                f"var: {count} element(s) along axis {axis} of shape {x.shape} with ddof={ddof} "
+                "leave no degrees of freedom (need more elements than ddof)"
+            )
+        ctx.scale = 2.0 / (count - ddof)
+        ctx.save_for_backward(x)
+        return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        centred = x - F.mean(x, axis=ctx.axes, keepdims=True)
+        return _spread(grad, ctx) * centred * ctx.scale
+
+    @staticmethod
+    def jvp(ctx, dx):
+        (x,) = ctx.saved_tensors
+        centred = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        out = np.sum(centred * dx, axis=ctx.axes, keepdims=ctx.options.get("keepdims", False))
+        return out * ctx.scale

@@ -29,10 +29,22 @@ def sum_to_shape_raw(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+def _has_integer_array(index) -> bool:
+    """True when `index` holds an integer array or list (the only way to repeat an element)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
+            return True
+    return False
+
+
 def scatter_add_raw(grad, index, shape, dtype) -> np.ndarray:
     """zeros(shape) with `grad` added at `index`; repeated integer indices accumulate."""
     out = np.zeros(shape, dtype=dtype)
-    np.add.at(out, index, grad)
+    if _has_integer_array(index):
+        np.add.at(out, index, grad)  # unbuffered: x[[0, 0]] sends two gradients to x[0]
+    else:
+        out[index] = grad  # ints, slices and masks never select an element twice
     return out
 
 
@@ -184,3 +196,123 @@ class ScatterAdd(Function):
     @staticmethod
     def jvp(ctx, dx):
         return scatter_add_raw(dx, ctx.options["index"], ctx.options["shape"], dx.dtype)
+
+
+def _normalize_axis(axis: int, ndim: int, op: str) -> int:
+    """A non-negative axis, or a ValueError naming the op."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for {ndim} dimensions")
+    return axis % ndim
+
+
+class Squeeze(Function):
+    """drop size-1 axes; backward: reshape the gradient back"""
+
+    @staticmethod
+    def forward(ctx, x, axis=None):
+        ctx.input_shape = x.shape
+        if axis is not None:
+            for a in (axis,) if isinstance(axis, (int, np.integer)) else axis:
+                a = _normalize_axis(a, x.ndim, "squeeze")
+                if x.shape[a] != 1:
+                    raise ValueError(
+                        f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1; "
+                        "only size-1 axes can be squeezed"
+                    )
+        return np.squeeze(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return F.reshape(grad, ctx.input_shape)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return np.squeeze(dx, axis=ctx.options.get("axis"))
+
+
+class Unsqueeze(Function):
+    """insert a size-1 axis at `axis` (NumPy's expand_dims); backward: reshape back"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.input_shape = x.shape
+        _normalize_axis(axis, x.ndim + 1, "unsqueeze")
+        return np.expand_dims(x, axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return F.reshape(grad, ctx.input_shape)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return np.expand_dims(dx, ctx.options["axis"])
+
+
+def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
+    """Raise a ValueError naming the op and the shapes when arrays cannot be joined."""
+    first = shapes[0]
+    for i, other in enumerate(shapes[1:], start=1):
+        same_rank = len(other) == len(first)
+        rest = [n for k, n in enumerate(other) if k != skip_axis]
+        rest0 = [n for k, n in enumerate(first) if k != skip_axis]
+        if not same_rank or rest != rest0:
+            where = "" if skip_axis is None else f" except along axis {skip_axis}"
+            raise ValueError(
+                f"{op}: input 0 has shape {first} but input {i} has shape {other}; "
+                f"all shapes must match{where}"
+            )
+
+
+class Concatenate(Function):
+    """join arrays along an existing `axis`; backward: cut the gradient back into pieces"""
+
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        shapes = [np.shape(x) for x in xs]
+        if not shapes[0]:
+            raise ValueError("concatenate: 0-d arrays cannot be concatenated; use stack")
+        axis = _normalize_axis(axis, len(shapes[0]), "concatenate")
+        _check_same_shapes("concatenate", shapes, axis)
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([0] + [shape[axis] for shape in shapes]).tolist()
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def _pieces(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        bounds = ctx.bounds
+        return tuple(
+            F.getitem(grad, lead + (slice(bounds[i], bounds[i + 1]),)) if need else None
+            for i, need in enumerate(ctx.needs_input_grad)
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Concatenate._pieces(ctx, grad)
+
+    @staticmethod
+    def jvp(ctx, *dxs):
+        return np.concatenate(dxs, axis=ctx.axis)
+
+
+class Stack(Function):
+    """join arrays along a new `axis`; backward: take each input's slice of the gradient"""
+
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        shapes = [np.shape(x) for x in xs]
+        _check_same_shapes("stack", shapes, None)
+        ctx.axis = _normalize_axis(axis, len(shapes[0]) + 1, "stack")
+        return np.stack(xs, axis=ctx.axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        return tuple(
+            F.getitem(grad, lead + (i,)) if need else None
+            for i, need in enumerate(ctx.needs_input_grad)
+        )
+
+    @staticmethod
+    def jvp(ctx, *dxs):
+        return np.stack(dxs, axis=ctx.axis)

@@ -1,0 +1,102 @@
+"""Tensor functions with NumPy names: `mg.where`, `mg.maximum`, `mg.concatenate`, ...
+
+Each one records a single primitive from `micrograd_nb.primitives`, where its derivative is.
+Arguments may be Tensors, ndarrays or numbers; at least one should be a Tensor for the result
+to take part in a graph (otherwise the result is a constant Tensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .autograd import Node
+from .primitives import elementwise as ew
+from .primitives import shape as shape_ops
+from .tensor import Tensor, _binary
+
+
+def _tensor(x) -> Tensor:
+    """x itself if it is a Tensor, else a constant Tensor of it."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
+    return Tensor(x)
+
+
+def where(condition, a, b) -> Tensor:
+    """a where condition is True, else b (broadcast); gradient flows to the chosen side only."""
+    condition = condition.data if isinstance(condition, Node) else np.asarray(condition)
+    if not isinstance(a, Node) and not isinstance(b, Node):
+        a = _tensor(a)
+    return ew.Where.apply(condition, a, b)
+
+
+def maximum(a, b) -> Tensor:
+    """elementwise max(a, b); on ties each input gets half of the gradient."""
+    return _binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """elementwise min(a, b); on ties each input gets half of the gradient."""
+    return _binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
+
+
+def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's argument names
+    """x limited to [min, max]; gradient 1 inside (boundaries included), 0 outside."""
+    return _tensor(x).clip(min, max)
+
+
+def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
+    """join tensors along an existing axis (numpy.concatenate, torch.cat)."""
+    tensors = _sequence("concatenate", tensors)
+    return shape_ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence, axis: int = 0) -> Tensor:
+    """join same-shaped tensors along a new axis (numpy.stack, torch.stack)."""
+    tensors = _sequence("stack", tensors)
+    return shape_ops.Stack.apply(*tensors, axis=axis)
+
+
+def split(x, indices_or_sections, axis: int = 0) -> list[Tensor]:
+    """pieces of x along axis, as numpy.split: an int n gives n equal parts, a list gives cut points.
+
+    Each piece is a slice `x[..., a:b]` of the graph, so its gradient lands in the right place.
+    """
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("split: cannot split a 0-d tensor")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"split: axis {axis} is out of range for shape {x.shape}")
+    axis %= x.ndim
+    length = x.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or length % sections:
+            raise ValueError(
+                f"split: axis {axis} of shape {x.shape} (length {length}) cannot be split into "
+                f"{sections} equal parts; pass cut positions instead, e.g. [2, 5]"
+            )
+        step = length // sections
+        cuts = [step * i for i in range(1, sections)]
+    else:
+        cuts = [int(i) for i in indices_or_sections]
+    bounds = [0, *cuts, length]
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+def _sequence(op: str, tensors) -> list:
+    if isinstance(tensors, Node) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: pass a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: need at least one tensor")
+    if not any(isinstance(t, Node) for t in tensors):
+        tensors = [_tensor(tensors[0]), *tensors[1:]]
+    return list(tensors)
+
+
+__all__ = ["clip", "concatenate", "maximum", "minimum", "split", "stack", "where"]

@@ -1,0 +1,129 @@
+"""`mg.nn.functional`: activations and losses as functions of Tensors (PyTorch's `F`).
+
+Each function is one primitive (its derivative in `micrograd_nb.primitives`) or a short,
+readable composite of primitives. The losses average over the batch (`reduction="mean"`),
+or sum, or return per-element values (`"sum"`, `"none"`), as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Node
+from ..primitives import activations as act
+from ..primitives import elementwise as ew
+from ..primitives import softmax as sm
+from ..tensor import Tensor
+
+# ---- activations ------------------------------------------------------------------------------
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); d/dx = 1 for x > 0, else 0"""
+    return ew.ReLU.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, else negative_slope·x"""
+    return ew.LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e⁻ˣ); d/dx = σ(1 - σ)"""
+    return ew.Sigmoid.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x); d/dx = 1 - tanh²"""
+    return ew.Tanh.apply(x)
+
+
+def gelu(x: Tensor) -> Tensor:
+    """½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation (PyTorch approximate="tanh")"""
+    return act.GELU.apply(x)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else α(eˣ - 1)"""
+    return act.ELU.apply(x, alpha=alpha)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + eˣ), stable for any x; d/dx = σ(x)"""
+    return act.Softplus.apply(x)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """xᵢ - log Σⱼ eˣʲ along axis, computed from x - max(x) (finite at logits of ±1000)"""
+    return sm.LogSoftmax.apply(x, axis=axis)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """eˣⁱ / Σⱼ eˣʲ along axis, as exp(log_softmax(x)) so it never overflows"""
+    return log_softmax(x, axis=axis).exp()
+
+
+# ---- losses -----------------------------------------------------------------------------------
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_same_shape(op: str, input: Tensor, target) -> None:  # noqa: A002 - PyTorch's name
+    target_shape = np.shape(target.data if isinstance(target, Node) else target)
+    if input.shape != target_shape:
+        raise ValueError(
+            f"{op}: input shape {input.shape} and target shape {target_shape} differ; "
+            "they must match (reshape the target, e.g. y.reshape(-1, 1))"
+        )
+
+
+def cross_entropy(logits: Tensor, targets) -> Tensor:
+    """mean over the batch of -log softmax(logits)[target]; d/dlogits = (p - onehot) / N
+
+    One fused primitive (`CrossEntropy`): logits (N, C), targets N integer class indices.
+    """
+    targets = targets.data if isinstance(targets, Node) else np.asarray(targets)
+    return sm.CrossEntropy.apply(logits, targets)
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """mean of (input - target)²; d/dinput = 2(input - target) / n"""
+    _check_same_shape("mse_loss", input, target)
+    return _reduce((input - target) ** 2, reduction, "mse_loss")
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    target,
+    reduction: str = "mean",
+) -> Tensor:
+    """mean of -[y log σ(z) + (1-y) log(1-σ(z))] = softplus(z) - y·z; d/dz = σ(z) - y
+
+    Written with softplus, it stays finite for logits of any size (no log(0)).
+    """
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    return _reduce(softplus(input) - input * target, reduction, "binary_cross_entropy_with_logits")
+
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "elu",
+    "gelu",
+    "leaky_relu",
+    "log_softmax",
+    "mse_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]

@@ -1,0 +1,108 @@
+"""Smooth activations of modern networks: gelu, elu, softplus.
+
+tanh, sigmoid, relu and leaky_relu live in `elementwise.py` (they are shared with `Value`);
+the rules here are for arrays. As everywhere, backward is written with operators and
+`generic` functions, so the same rule runs on raw arrays and, under `create_graph=True`,
+on graph nodes. The derivative of each activation is in exactly one place: its class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from . import generic as F
+
+# sqrt(2/pi) and the cubic coefficient of the tanh approximation of gelu
+_GELU_C = 0.7978845608028654
+_GELU_A = 0.044715
+
+
+def _gelu_inner(x):
+    """u = √(2/π)·(x + 0.044715·x³), the argument of tanh in gelu"""
+    return _GELU_C * (x + _GELU_A * x * x * x)
+
+
+def _gelu_derivative(x):
+    """d/dx gelu(x) = ½(1 + t) + ½·x·(1 - t²)·u'(x), t = tanh(u(x)), u' = √(2/π)(1 + 3·0.044715·x²)"""
+    t = F.tanh(_gelu_inner(x))
+    du = _GELU_C * (1 + 3 * _GELU_A * x * x)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+
+
+class GELU(Function):
+    """gelu(x) ≈ ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (tanh form); d/dx = ½(1+t) + ½x(1-t²)u'
+
+    This is the tanh approximation (PyTorch's `gelu(x, approximate="tanh")`, used by GPT-2 and
+    BERT); it differs from the exact erf form x·Φ(x) by less than 1e-3 everywhere.
+    """
+
+    name = "gelu"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 0.5 * x * (1 + np.tanh(_gelu_inner(x)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _gelu_derivative(x)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        (x,) = ctx.saved_tensors
+        return dx * _gelu_derivative(x)
+
+
+class ELU(Function):
+    """elu(x) = x for x > 0, else α(eˣ - 1); d/dx = 1 for x > 0, else α·eˣ (= elu(x) + α)"""
+
+    name = "elu"
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        positive = x > 0
+        # expm1 of min(x, 0): accurate near 0 and no overflow warning for large positive x
+        out = np.where(positive, x, alpha * np.expm1(np.minimum(x, 0)))
+        ctx.save_for_backward(x)
+        ctx.positive = positive.astype(x.dtype)  # a constant mask, like relu's
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def _slope(ctx, x):
+        # α·eˣ on the negative side, written with exp of a node so create_graph sees it
+        alpha = ctx.options.get("alpha", 1.0)
+        negative = 1 - ctx.positive
+        return ctx.positive + negative * alpha * F.exp(x * negative)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ELU._slope(ctx, x)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        (x,) = ctx.saved_tensors
+        return dx * ELU._slope(ctx, x)
+
+
+class Softplus(Function):
+    """softplus(x) = log(1 + eˣ), computed as logaddexp(0, x) (no overflow); d/dx = σ(x)"""
+
+    name = "softplus"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(np.zeros((), x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * F.sigmoid(x)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        (x,) = ctx.saved_tensors
+        return dx * F.sigmoid(x)
