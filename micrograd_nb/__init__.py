@@ -14,6 +14,9 @@ from .autograd import (
     topological_order,
 )
 from .functional import clip, concatenate, maximum, minimum, split, stack, where
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from . import optim
+from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
 
@@ -22,15 +25,19 @@ __version__ = "0.1.0"
 __all__ = [
     "Context",
     "Function",
+    "GradcheckError",
     "InplaceModificationError",
     "Tensor",
     "Value",
     "enable_grad",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "jvp",
     "nn",
     "no_grad",
+    "numerical_grad",
     "set_grad_enabled",
     "topological_order",
     "clip",
@@ -40,4 +47,6 @@ __all__ = [
     "split",
     "stack",
     "where",
+    "optim",
+    "manual_seed",
 ]
