@@ -1,0 +1,289 @@
+"""DOT text for a computation graph: value nodes, operation nodes, clusters, broadcast marks.
+
+Reads only the node protocol (`parents`, `op`, `_ctx.options`, `label`, `data`, `grad`,
+`is_leaf`, `requires_grad`) and walks the graph iteratively, so any depth is fine.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Node
+from . import colors
+from .clusters import ParameterNames, common_module
+from .format import format_grad, format_number, format_shape, format_values, shorten
+
+#: stands for "this adjoint is not known yet" (the stepper draws such fields empty)
+BLANK = object()
+
+HIGHLIGHT_COLOR = "#d62728"
+BROADCAST_COLOR = "#e6550d"
+
+
+@dataclass
+class DrawOptions:
+    """What to show; see `micrograd_nb.draw` for the meaning of each option."""
+
+    rankdir: str = "LR"
+    show_data: bool = True
+    show_grad: bool = True
+    max_nodes: int = 150
+    legend: bool = True
+    grad_name: str = "grad"
+
+    def __post_init__(self):
+        if self.rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(
+                f"draw: rankdir must be 'LR' or 'TB' (or 'RL'/'BT'), got {self.rankdir!r}"
+            )
+        if int(self.max_nodes) < 1:
+            raise ValueError(f"draw: max_nodes must be at least 1, got {self.max_nodes}")
+
+
+@dataclass
+class DotGraph:
+    """The DOT source plus what the drawing contains."""
+
+    source: str
+    node_ids: dict[int, str] = field(default_factory=dict)  # id(node) -> DOT node name
+    shown: int = 0  # value nodes drawn
+    total: int = 0  # value nodes in the graph
+
+
+def nearest_nodes(roots: Sequence[Node], limit: int) -> tuple[list[Node], int]:
+    """Up to `limit` nodes closest to the roots (breadth-first over parents), and the total count."""
+    seen = {id(r) for r in roots}
+    unique_roots = list({id(r): r for r in roots}.values())
+    queue = deque(unique_roots)
+    kept: list[Node] = []
+    total = 0
+    while queue:
+        node = queue.popleft()
+        total += 1
+        if len(kept) < limit:
+            kept.append(node)
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.inputs:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    queue.append(parent)
+    return kept, total
+
+
+def op_text(node: Node) -> str:
+    """The operation as shown in its node: '+', '**2', 'sum(axis=1)', 'Σw·x+b'."""
+    ctx = node._ctx
+    name = node.op
+    options = getattr(ctx, "options", None) or {}
+    if "exponent" in options and len(options) == 1:
+        return f"{name}{format_number(options['exponent'])}"
+    shown = [
+        f"{key}={shorten(_option_text(value), 16)}"
+        for key, value in options.items()
+        if value is not None and value is not False
+    ]
+    return f"{name}({', '.join(shown)})" if shown else name
+
+
+def is_broadcast(parent: Node, child: Node) -> bool:
+    """True when `parent` was broadcast up to `child`'s shape (so its gradient is summed back)."""
+    parent_shape, child_shape = tuple(parent.shape), tuple(child.shape)
+    if parent_shape == child_shape:
+        return False
+    parent_size = int(np.prod(parent_shape))
+    if parent_size >= int(np.prod(child_shape)):
+        return False  # reshape, indexing, reductions: no summing over copies
+    try:
+        return np.broadcast_shapes(parent_shape, child_shape) == child_shape
+    except ValueError:
+        return False
+
+
+def build_dot(
+    roots: Node | Sequence[Node],
+    options: DrawOptions | None = None,
+    *,
+    names: ParameterNames | None = None,
+    grad_of: Callable[[Node], Any] | None = None,
+    display_names: dict[int, str] | None = None,
+    highlight: frozenset[int] | set[int] = frozenset(),
+    title: str = "",
+) -> DotGraph:
+    """The DOT text of the graph that produced `roots`.
+
+    `grad_of(node)` replaces `node.grad` (the stepper passes adjoints found so far, `BLANK`
+    for unknown ones); `display_names` gives nodes names to show; `highlight` holds ids of nodes
+    to outline.
+    """
+    roots = [roots] if isinstance(roots, Node) else list(roots)
+    for root in roots:
+        if not isinstance(root, Node):
+            raise TypeError(f"draw: expected a Value or Tensor, got {type(root).__name__}")
+    options = options or DrawOptions()
+    names = names or ParameterNames()
+    display_names = display_names or {}
+    grad_of = grad_of or (lambda n: n.grad)
+
+    kept, total = nearest_nodes(roots, int(options.max_nodes))
+    # Parents first in the text gives dot a natural left-to-right reading order.
+    kept.reverse()
+    node_ids = {id(node): f"n{i}" for i, node in enumerate(kept)}
+
+    cluster_of: dict[int, str] = {}  # id(node) -> module path ('' = no cluster)
+    for node in kept:
+        key = id(node)
+        if key in names.module_of:
+            cluster_of[key] = names.module_of[key]
+        elif node._ctx is not None:
+            paths = [names.module_of[id(p)] for p in node._ctx.inputs if id(p) in names.module_of]
+            if paths:
+                cluster_of[key] = common_module(paths)
+
+    lines_by_cluster: dict[str, list[str]] = {}
+    edges: list[str] = []
+    cut_ops: list[str] = []
+    for node in kept:
+        nid = node_ids[id(node)]
+        lines = lines_by_cluster.setdefault(cluster_of.get(id(node), ""), [])
+        lines.append(_value_node(node, nid, options, names, grad_of, display_names, highlight))
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        lines.append(f'  {nid}_op [label="{_escape(op_text(node))}", shape=ellipse];\n')
+        edges.append(f"  {nid}_op -> {nid};\n")
+        cut = False
+        for parent in ctx.inputs:
+            pid = node_ids.get(id(parent))
+            if pid is None:
+                cut = True
+                continue
+            if parent.requires_grad and is_broadcast(parent, node):
+                text = (
+                    f"broadcast {format_shape(parent.shape)}→{format_shape(node.shape)}"
+                    "\\ngrad summed back"
+                )
+                edges.append(
+                    f'  {pid} -> {nid}_op [color="{BROADCAST_COLOR}", fontcolor="{BROADCAST_COLOR}", '
+                    f'penwidth=2.5, style=bold, label="{text}", fontsize=10];\n'
+                )
+            else:
+                edges.append(f"  {pid} -> {nid}_op;\n")
+        if cut:
+            cut_ops.append(f"{nid}_op")
+
+    out = [
+        "digraph G {\n",
+        f'  graph [rankdir={options.rankdir}, fontname="Helvetica", fontsize=12];\n',
+        '  node [fontname="Helvetica", fontsize=11];\n',
+        '  edge [fontname="Helvetica", color="#555555"];\n',
+    ]
+    if title:
+        out.append(f'  labelloc="t";\n  label="{_escape(title)}";\n')
+    out.extend(_clusters(lines_by_cluster, names))
+    out.extend(edges)
+    if cut_ops:
+        hidden = total - len(kept)
+        out.append(
+            f'  more [shape=note, style=filled, fillcolor="#fff7bc", label="… {hidden:,} more nodes\\n'
+            f'(graph has {total:,}; max_nodes={options.max_nodes})"];\n'
+        )
+        out.extend(f"  more -> {op} [style=dashed];\n" for op in cut_ops)
+    if options.show_grad and options.legend:
+        out.append(colors.legend_dot(grad_name=options.grad_name))
+    out.append("}\n")
+    return DotGraph("".join(out), node_ids, len(kept), total)
+
+
+def _value_node(node, nid, options, names, grad_of, display_names, highlight) -> str:
+    """One record node: name | shape dtype | data | grad, styled by kind and gradient."""
+    key = id(node)
+    fields = []
+    name = display_names.get(key) or node.label or names.name_of.get(key, "")
+    if name:
+        fields.append(name)
+    is_tensor = not isinstance(node.data, (int, float))
+    if is_tensor:
+        fields.append(f"{format_shape(node.shape)} {node.dtype}")
+    if options.show_data:
+        fields.append(f"data {format_values(node.data)}")
+    fill = colors.NO_GRAD_COLOR
+    if options.show_grad and node.requires_grad:
+        grad = grad_of(node)
+        if grad is BLANK:
+            fields.append(f"{options.grad_name}  ?  ")
+        else:
+            fields.append(f"{options.grad_name} {format_grad(grad)}")
+            fill = colors.grad_color(grad)
+    if not fields:
+        fields.append(" ")
+    body = "|".join(_escape_record(f) for f in fields)
+    label = "{" + body + "}" if options.rankdir in ("LR", "RL") else body
+    attrs = [f'label="{label}"', f'fillcolor="{fill}"', f'fontcolor="{colors.font_color(fill)}"']
+    if not node.requires_grad:
+        attrs.append('shape=record, style="filled,dashed", color="#888888"')
+    elif node.is_leaf:
+        attrs.append('shape=Mrecord, style="filled,bold", penwidth=2')
+    else:
+        attrs.append('shape=record, style="filled"')
+    if key in highlight:
+        attrs.append(f'color="{HIGHLIGHT_COLOR}", penwidth=4')
+    return f"  {nid} [{', '.join(attrs)}];\n"
+
+
+def _clusters(lines_by_cluster: dict[str, list[str]], names: ParameterNames) -> list[str]:
+    """Nested `subgraph cluster_…` blocks, one per module path, in natural order."""
+    out = list(lines_by_cluster.get("", []))
+    # Boxes for modules that hold drawn nodes, and for enclosing modules (Layer around Neuron);
+    # plain containers (the list `layers`) would only add frames, so they are left out.
+    paths = {path for path in lines_by_cluster if path}
+    for path in list(paths):
+        parts = path.split(".")
+        for n in range(1, len(parts)):
+            prefix = ".".join(parts[:n])
+            if names.titles.get(prefix, prefix) != prefix:
+                paths.add(prefix)
+    open_paths: list[str] = []
+    for i, path in enumerate(sorted(paths, key=_path_key)):
+        while open_paths and not path.startswith(open_paths[-1] + "."):
+            open_paths.pop()
+            out.append("  }\n")
+        open_paths.append(path)
+        title = names.titles.get(path, path)
+        out.append(
+            f'  subgraph cluster_{i} {{\n  label="{_escape(title)}"; style="rounded,dashed"; '
+            'color="#7f7f7f"; fontcolor="#404040";\n'
+        )
+        out.extend(lines_by_cluster.get(path, []))
+    out.extend("  }\n" for _ in open_paths)
+    return out
+
+
+def _path_key(path: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in path.split("."))
+
+
+def _option_text(value: Any) -> str:
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, np.ndarray):
+        return f"array{format_shape(value.shape)}"
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    """Text inside a double-quoted DOT string (newlines become centred line breaks)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _escape_record(text: str) -> str:
+    """Text inside one field of a record label ({, }, |, <, > and spaces at the ends are special)."""
+    text = _escape(text)
+    for ch in "{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
