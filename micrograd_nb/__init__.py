@@ -19,6 +19,8 @@ from . import optim
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
+from .viz import draw
+from . import widgets
 
 __version__ = "0.1.0"
 
@@ -49,4 +51,6 @@ __all__ = [
     "where",
     "optim",
     "manual_seed",
+    "draw",
+    "widgets",
 ]
