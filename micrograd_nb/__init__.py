@@ -16,6 +16,7 @@ from .autograd import (
 from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from . import optim
+from . import diagnostics
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
@@ -51,6 +52,7 @@ __all__ = [
     "where",
     "optim",
     "manual_seed",
+    "diagnostics",
     "draw",
     "widgets",
 ]

@@ -1,0 +1,105 @@
+"""Matplotlib pictures of the diagnostics: per-layer bars, histograms and curves over steps.
+
+Each function draws on `ax` (or a new figure) and returns the Axes, so plots can be combined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import Module
+from .activations import ActivationRecorder, ActivationStats
+from .monitor import Monitor
+from .stats import layer_grad_norms, weight_layers
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(7, 3.5))
+    return ax
+
+
+def plot_layer_grad_norms(
+    model_or_norms: Module | dict[str, float], ax: Any = None, title: str | None = None
+):
+    """Bars of ‖∂L/∂W‖ per layer on a log scale, first layer on the left."""
+    norms = model_or_norms if isinstance(model_or_norms, dict) else layer_grad_norms(model_or_norms)
+    ax = _axes(ax)
+    values = np.array(list(norms.values()), dtype=float)
+    positions = np.arange(1, len(values) + 1)
+    shown = np.where(values > 0, values, np.nan)  # a zero has no place on a log axis
+    ax.bar(positions, shown, color="tab:blue")
+    ax.set_yscale("log")
+    ax.set_xticks(positions)
+    ax.set_xlabel("layer (1 = first, next to the input)")
+    ax.set_ylabel("‖∂L/∂W‖")
+    finite = values[np.isfinite(values) & (values > 0)]
+    if len(finite) >= 2:
+        ratio = finite[0] / finite[-1]
+        ax.set_title(title or f"gradient norm per layer (first/last = {ratio:.2g})")
+    else:
+        ax.set_title(title or "gradient norm per layer")
+    return ax
+
+
+def plot_grad_histograms(model: Module, ax: Any = None, bins: int = 50):
+    """Histograms of each layer's weight-gradient values, one outline per layer."""
+    ax = _axes(ax)
+    for i, (name, module) in enumerate(weight_layers(model)):
+        if module.weight.grad is None:
+            continue
+        g = np.asarray(module.weight.grad, dtype=float).ravel()
+        ax.hist(
+            g, bins=bins, histtype="step", density=True, label=f"{i + 1}: {name} std={g.std():.1e}"
+        )
+    ax.set_xlabel("gradient value")
+    ax.set_ylabel("density")
+    ax.set_title("weight gradients per layer")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_activation_histograms(
+    stats: dict[str, ActivationStats] | ActivationRecorder, ax: Any = None, bins: int = 50
+):
+    """Histograms of each activation layer's outputs, with saturation / dead fractions in the legend."""
+    if isinstance(stats, ActivationRecorder):
+        stats = stats.stats
+    ax = _axes(ax)
+    for i, (name, s) in enumerate(stats.items()):
+        label = f"{i + 1}: {name} std={s.std:.2f}"
+        if s.saturated_fraction:
+            label += f" saturated={s.saturated_fraction:.0%}"
+        if s.dead_fraction:
+            label += f" dead={s.dead_fraction:.0%}"
+        ax.hist(s.values, bins=bins, histtype="step", density=True, label=label)
+    ax.set_xlabel("activation value")
+    ax.set_ylabel("density")
+    ax.set_title("activations per layer")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_history(monitor: Monitor, metric: str = "grad_norm", ax: Any = None, log: bool = True):
+    """One curve per layer of `monitor.history[metric]` over training steps."""
+    if metric not in monitor.history:
+        raise ValueError(
+            f"plot_history: unknown metric {metric!r}; the monitor has {sorted(monitor.history)}"
+        )
+    ax = _axes(ax)
+    series = monitor.history[metric]
+    for i, (name, values) in enumerate(series.items()):
+        ax.plot(np.arange(len(values)), values, label=f"{i + 1}: {name}")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} per layer over training")
+    if series:
+        ax.legend(fontsize="small")
+    return ax
