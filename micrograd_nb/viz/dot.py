@@ -121,7 +121,12 @@ def build_dot(
     for unknown ones); `display_names` gives nodes names to show; `highlight` holds ids of nodes
     to outline.
     """
-    roots = [roots] if isinstance(roots, Node) else list(roots)
+    if isinstance(roots, Node):
+        roots = [roots]
+    elif isinstance(roots, (list, tuple)):
+        roots = list(roots)
+    else:
+        raise TypeError(f"draw: expected a Value or Tensor, got {type(roots).__name__}")
     for root in roots:
         if not isinstance(root, Node):
             raise TypeError(f"draw: expected a Value or Tensor, got {type(root).__name__}")
