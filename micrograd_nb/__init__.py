@@ -2,9 +2,11 @@
 
 from . import nn
 from .autograd import (
+    AnomalyError,
     Context,
     Function,
     InplaceModificationError,
+    detect_anomaly,
     enable_grad,
     grad,
     is_grad_enabled,
@@ -53,6 +55,8 @@ __all__ = [
     "optim",
     "manual_seed",
     "diagnostics",
+    "AnomalyError",
+    "detect_anomaly",
     "draw",
     "widgets",
 ]

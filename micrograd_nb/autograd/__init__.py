@@ -1,11 +1,16 @@
 """The autograd core shared by `Value` and `Tensor`: nodes, functions, backward, grad, jvp."""
 
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .forward import jvp
 from .function import Context, Function, InplaceModificationError
 from .graph import Node, backpropagate, grad, topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
+    "AnomalyError",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
     "Context",
     "Function",
     "InplaceModificationError",

@@ -71,7 +71,7 @@ class Context:
         inputs = self.inputs
         n = len(inputs)
         sources = []
-        versions = ()
+        versions = []
         for position, value in enumerate(values):
             # Prefer the input at the same position: `save_for_backward(x, y)` is the usual call,
             # and two different inputs may share one Python float object.
@@ -81,9 +81,8 @@ class Context:
                 source = next((i for i, x in enumerate(inputs) if x.data is value), -1)
             sources.append(source)
             if source >= 0 and inputs[source]._version >= 0:
-                versions += ((source, inputs[source]._version),)
-        # Tuples of numbers are not tracked by the cycle collector; lists would be.
-        self._saved_from = tuple(sources)
+                versions.append((source, inputs[source]._version))
+        self._saved_from = sources
         self._saved_versions = versions
 
     @property
@@ -102,18 +101,8 @@ class Context:
                 nodes.append(value)  # a constant such as a mask
         return tuple(nodes)
 
-    def check_saved_versions(self, output=None) -> None:
-        """Raise if an input (or the output) saved for backward was modified in place since."""
-        if output is not None and output._version > 0:
-            # Outputs start at version 0; an array saved from the output (exp, sqrt, tanh save
-            # their result) that was changed in place since would give a wrong gradient.
-            for value in self._saved:
-                if value is output.data:
-                    raise InplaceModificationError(
-                        f"{self.fn.name}: its output (shape {output.shape}) was modified in place "
-                        "after it was saved for backward, so the gradient would be wrong. "
-                        "Change a copy (`y = y.detach().copy()`) instead."
-                    )
+    def check_saved_versions(self) -> None:
+        """Raise if an input saved for backward was modified in place since the forward pass."""
         for index, version in self._saved_versions:
             node = self.inputs[index]
             if node._version != version:
@@ -163,8 +152,6 @@ class Function:
         else:
             raise TypeError(f"{cls.name}.apply needs at least one Value or Tensor input")
         nodes = tuple([x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs])
-        if _autocast.policy is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
-            cls, nodes = _autocast.policy(cls, nodes)
         ctx = Context(cls, nodes)
         if options:
             ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
@@ -176,11 +163,6 @@ class Function:
             _anomaly.check_forward(ctx, out)
         requires_grad = _grad_mode.enabled and True in ctx.needs_input_grad
         node = front._from_op(out, ctx if requires_grad else None, requires_grad)
-        if node.data is not out and ctx._saved:
-            # The front end wrapped the result (NumPy returns a scalar, not a 0-d array, for
-            # 0-d results): point saved references to the node's data, so mutation checks
-            # and create_graph still recognise the saved value as this op's output.
-            ctx._saved = tuple([node.data if v is out else v for v in ctx._saved])
         if _forward_mode.active:
             _forward_mode.propagate(ctx, node)
         return node
@@ -215,12 +197,3 @@ class _ForwardModeState:
 
 
 _forward_mode = _ForwardModeState()
-
-
-class _AutocastSlot:
-    """Where `mg.amp.autocast` plugs its policy: (fn, input nodes) -> (fn, recast input nodes)."""
-
-    policy = None
-
-
-_autocast = _AutocastSlot()
