@@ -353,8 +353,8 @@ class Tensor(Node):
         return reduce.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def std(self, axis=None, keepdims: bool = False, ddof: int = 0):
-        """√var over axis (a composite: var, then sqrt)"""
-        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+        """√var over axis (gradient 0 where all elements are equal)"""
+        return reduce.Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     # ---- shape --------------------------------------------------------------------------------
     def reshape(self, *new_shape):

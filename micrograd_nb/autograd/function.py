@@ -101,8 +101,18 @@ class Context:
                 nodes.append(value)  # a constant such as a mask
         return tuple(nodes)
 
-    def check_saved_versions(self) -> None:
-        """Raise if an input saved for backward was modified in place since the forward pass."""
+    def check_saved_versions(self, output=None) -> None:
+        """Raise if an input (or the output) saved for backward was modified in place since."""
+        if output is not None and output._version > 0:
+            # Outputs start at version 0; an array saved from the output (exp, sqrt, tanh save
+            # their result) that was changed in place since would give a wrong gradient.
+            for value in self._saved:
+                if value is output.data:
+                    raise InplaceModificationError(
+                        f"{self.fn.name}: its output (shape {output.shape}) was modified in place "
+                        "after it was saved for backward, so the gradient would be wrong. "
+                        "Change a copy (`y = y.detach().copy()`) instead."
+                    )
         for index, version in self._saved_versions:
             node = self.inputs[index]
             if node._version != version:
@@ -163,6 +173,11 @@ class Function:
             _anomaly.check_forward(ctx, out)
         requires_grad = _grad_mode.enabled and True in ctx.needs_input_grad
         node = front._from_op(out, ctx if requires_grad else None, requires_grad)
+        if node.data is not out and ctx._saved:
+            # The front end wrapped the result (NumPy returns a scalar, not a 0-d array, for
+            # 0-d results): point saved references to the node's data, so mutation checks
+            # and create_graph still recognise the saved value as this op's output.
+            ctx._saved = tuple([node.data if v is out else v for v in ctx._saved])
         if _forward_mode.active:
             _forward_mode.propagate(ctx, node)
         return node

@@ -135,7 +135,7 @@ def backpropagate(order: Sequence[Node], grads: dict, create_graph: bool) -> dic
             grad = grads.get(id(node))
             if grad is None:
                 continue
-            ctx.check_saved_versions()
+            ctx.check_saved_versions(node)
             if create_graph:
                 ctx._graph_output = node
                 try:

@@ -121,6 +121,21 @@ class Min(_Extremum):
     reduce = staticmethod(np.min)
 
 
+def _moments_setup(ctx, x, axis, ddof, op: str) -> None:
+    """Shapes and the divisor n - ddof shared by var and std."""
+    axes = _normalize_axes(axis, x.ndim)
+    ctx.input_shape = x.shape
+    ctx.kept_shape = _kept_shape(x.shape, axes)
+    ctx.axes = axes
+    count = int(np.prod([x.shape[a] for a in axes]))
+    if count - ddof <= 0:
+        raise ValueError(
+            f"{op}: {count} element(s) along axis {axis} of shape {x.shape} with ddof={ddof} "
+            "leave no degrees of freedom (need more elements than ddof)"
+        )
+    ctx.dof = count - ddof
+
+
 class Var(Function):
     """Σ (x - x̄)² / (n - ddof) over `axis`; d/dxᵢ = 2(xᵢ - x̄) / (n - ddof)
 
@@ -131,17 +146,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
-        axes = _normalize_axes(axis, x.ndim)
-        ctx.input_shape = x.shape
-        ctx.kept_shape = _kept_shape(x.shape, axes)
-        ctx.axes = axes
-        count = int(np.prod([x.shape[a] for a in axes]))
-        if count - ddof <= 0:
-            raise ValueError(
-                f"var: {count} element(s) along axis {axis} of shape {x.shape} with ddof={ddof} "
-                "leave no degrees of freedom (need more elements than ddof)"
-            )
-        ctx.scale = 2.0 / (count - ddof)
+        _moments_setup(ctx, x, axis, ddof, "var")
         ctx.save_for_backward(x)
         return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
 
@@ -149,11 +154,48 @@ class Var(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         centred = x - F.mean(x, axis=ctx.axes, keepdims=True)
-        return _spread(grad, ctx) * centred * ctx.scale
+        return _spread(grad, ctx) * centred * (2.0 / ctx.dof)
 
     @staticmethod
     def jvp(ctx, dx):
         (x,) = ctx.saved_tensors
         centred = x - np.mean(x, axis=ctx.axes, keepdims=True)
         out = np.sum(centred * dx, axis=ctx.axes, keepdims=ctx.options.get("keepdims", False))
-        return out * ctx.scale
+        return out * (2.0 / ctx.dof)
+
+
+class Std(Function):
+    """√var over `axis`; d/dxᵢ = (xᵢ - x̄) / ((n - ddof)·std), taken as 0 where std = 0
+
+    Where all elements are equal, std has a kink (like |x| at 0); the gradient there is 0,
+    as in PyTorch, instead of 0/0 = nan.
+    """
+
+    name = "std"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False, ddof=0):
+        _moments_setup(ctx, x, axis, ddof, "std")
+        out = np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        flat = out == 0
+        ctx.flat = flat.astype(out.dtype)  # constant masks: 1 where std = 0
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def _scale(ctx, out):
+        """1 / ((n - ddof)·std), with 0 where std = 0 (the divisor is made 1 there first)."""
+        return (1 - ctx.flat) / (out * ctx.dof + ctx.flat)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        centred = x - F.mean(x, axis=ctx.axes, keepdims=True)
+        return _spread(grad * Std._scale(ctx, out), ctx) * centred
+
+    @staticmethod
+    def jvp(ctx, dx):
+        x, out = ctx.saved_tensors
+        centred = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        keepdims = ctx.options.get("keepdims", False)
+        return np.sum(centred * dx, axis=ctx.axes, keepdims=keepdims) * Std._scale(ctx, out)

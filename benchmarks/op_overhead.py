@@ -1,0 +1,100 @@
+"""Per-operation overhead of `mg.Tensor` on tiny arrays, where bookkeeping dominates.
+
+A chain of 1,000 operations on 4x4 float64 arrays (cycling through *, +, tanh, -),
+forward + backward, against the same chain with its backward written by hand in NumPy
+(the floor: one NumPy call per op each way). Target: at most 10 µs per op.
+Run: python benchmarks/op_overhead.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+import micrograd_nb as mg
+
+N_OPS = 1000
+
+
+def mg_chain(x0: mg.Tensor, w: mg.Tensor, b: mg.Tensor) -> None:
+    h = x0
+    for _ in range(N_OPS // 4):
+        h = h * w  # 4 ops per round
+        h = h + b
+        h = h.tanh()
+        h = h - 0.5
+    h.sum().backward()
+
+
+def numpy_chain(x0: np.ndarray, w: np.ndarray, b: np.ndarray) -> None:
+    # forward, keeping what backward needs
+    h = x0
+    saved = []
+    for _ in range(N_OPS // 4):
+        saved.append(h)
+        h = h * w
+        h = h + b
+        h = np.tanh(h)
+        saved.append(h)
+        h = h - 0.5
+    # backward by hand
+    g = np.ones_like(h)
+    gw = np.zeros_like(w)
+    gb = np.zeros_like(b)
+    for i in range(N_OPS // 4 - 1, -1, -1):
+        t = saved[2 * i + 1]
+        g = g * (1 - t * t)
+        gb += g
+        gw += g * saved[2 * i]
+        g = g * w
+
+
+def timeit(fn, repeats: int = 15) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    x0, w, b = (rng.standard_normal((4, 4)) for _ in range(3))
+    tx, tw, tb = mg.Tensor(x0), mg.Tensor(w, requires_grad=True), mg.Tensor(b, requires_grad=True)
+
+    def run_mg():
+        tw.grad = tb.grad = None
+        mg_chain(tx, tw, tb)
+
+    t_np = timeit(lambda: numpy_chain(x0, w, b))
+    t_mg = timeit(run_mg)
+    per_op_mg = t_mg / N_OPS * 1e6
+    per_op_np = t_np / N_OPS * 1e6
+    print(f"chain of {N_OPS} ops on 4x4 float64, forward + backward")
+    print(f"  NumPy by hand : {per_op_np:6.2f} µs/op  (1.00x)")
+    print(
+        f"  mg.Tensor     : {per_op_mg:6.2f} µs/op  ({t_mg / t_np:.2f}x NumPy; target <= 10 µs/op)"
+    )
+    try:
+        import torch
+    except ImportError:
+        return
+    tt = [torch.tensor(a, requires_grad=r) for a, r in ((x0, False), (w, True), (b, True))]
+
+    def run_torch():
+        tt[1].grad = tt[2].grad = None
+        h = tt[0]
+        for _ in range(N_OPS // 4):
+            h = torch.tanh(h * tt[1] + tt[2]) - 0.5
+        h.sum().backward()
+
+    t_torch = timeit(run_torch)
+    print(f"  PyTorch CPU   : {t_torch / N_OPS * 1e6:6.2f} µs/op  ({t_torch / t_np:.2f}x NumPy)")
+
+
+if __name__ == "__main__":
+    main()
