@@ -19,6 +19,8 @@ from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from . import optim
 from . import diagnostics
+from . import amp, memory, utils
+from .memory import graph_memory, memory_stats
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
@@ -53,6 +55,11 @@ __all__ = [
     "stack",
     "where",
     "optim",
+    "amp",
+    "memory",
+    "utils",
+    "graph_memory",
+    "memory_stats",
     "manual_seed",
     "diagnostics",
     "AnomalyError",

@@ -71,7 +71,7 @@ class Context:
         inputs = self.inputs
         n = len(inputs)
         sources = []
-        versions = []
+        versions = ()
         for position, value in enumerate(values):
             # Prefer the input at the same position: `save_for_backward(x, y)` is the usual call,
             # and two different inputs may share one Python float object.
@@ -81,8 +81,9 @@ class Context:
                 source = next((i for i, x in enumerate(inputs) if x.data is value), -1)
             sources.append(source)
             if source >= 0 and inputs[source]._version >= 0:
-                versions.append((source, inputs[source]._version))
-        self._saved_from = sources
+                versions += ((source, inputs[source]._version),)
+        # Tuples of numbers are not tracked by the cycle collector; lists would be.
+        self._saved_from = tuple(sources)
         self._saved_versions = versions
 
     @property
@@ -162,6 +163,8 @@ class Function:
         else:
             raise TypeError(f"{cls.name}.apply needs at least one Value or Tensor input")
         nodes = tuple([x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs])
+        if _autocast.policy is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
+            cls, nodes = _autocast.policy(cls, nodes)
         ctx = Context(cls, nodes)
         if options:
             ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
@@ -212,3 +215,12 @@ class _ForwardModeState:
 
 
 _forward_mode = _ForwardModeState()
+
+
+class _AutocastSlot:
+    """Where `mg.amp.autocast` plugs its policy: (fn, input nodes) -> (fn, recast input nodes)."""
+
+    policy = None
+
+
+_autocast = _AutocastSlot()

@@ -1,0 +1,21 @@
+"""Mixed precision (`mg.amp`): float16 matrix products under `autocast`, loss scaling."""
+
+from .autocast import (
+    FLOAT16_OPS,
+    FLOAT32_OPS,
+    autocast,
+    count_underflow,
+    get_autocast_dtype,
+    is_autocast_enabled,
+)
+from .grad_scaler import GradScaler
+
+__all__ = [
+    "FLOAT16_OPS",
+    "FLOAT32_OPS",
+    "GradScaler",
+    "autocast",
+    "count_underflow",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
+]

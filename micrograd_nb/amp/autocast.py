@@ -1,0 +1,129 @@
+"""`autocast`: run matrix products in float16, numerically sensitive ops in float32.
+
+Inside `with mg.amp.autocast():` every operation passes through one policy (below) before it
+runs, PyTorch's three lists in small:
+
+- **float16 ops** (matrix products): inputs are cast to float16 and the product is
+  `HalfMatMul` — float16 in, float32 accumulation through BLAS, one rounding to float16 out.
+- **float32 ops** (exp, log, powers, square roots, sums and means, softmax, losses, norms):
+  float16 inputs are cast up to float32, because their results over- or underflow float16
+  (e**12 > 65504, the float16 maximum) or lose digits when many terms are added.
+- **everything else** (+, *, relu, reshapes, ...) runs in its inputs' dtype, promoting to the
+  widest, as NumPy (and PyTorch) do: float16 + float32 gives float32.
+
+Parameters stay float32 ("master weights"): the cast to float16 is a graph node (`Cast`)
+whose backward casts the gradient back, so every parameter receives a float32 `.grad`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from ..autograd import Node
+from ..autograd.function import _autocast
+from ..primitives.cast import Cast, HalfMatMul
+from ..primitives.linalg import MatMul
+
+#: operations replaced by their float16 version (inputs cast to float16)
+FLOAT16_OPS: dict = {MatMul: HalfMatMul}
+
+#: operation names whose float16 inputs are cast up to float32 first
+FLOAT32_OPS: frozenset = frozenset(
+    {
+        "exp",
+        "log",
+        "sqrt",
+        "**",
+        "sum",
+        "mean",
+        "var",
+        "std",
+        "softplus",
+        "log_softmax",
+        "softmax",
+        "cross_entropy",
+        "mse_loss",
+        "binary_cross_entropy_with_logits",
+        "norm",
+        "layer_norm",
+        "batch_norm",
+    }
+)
+
+
+def _cast_floats(nodes: tuple, dtype: np.dtype, only_from=None) -> tuple:
+    """Cast every floating Tensor input (of dtype `only_from`, if given) to `dtype`."""
+    out = []
+    for x in nodes:
+        data = x.data
+        if (
+            type(data) is np.ndarray
+            and data.dtype != dtype
+            and data.dtype.kind == "f"
+            and (only_from is None or data.dtype == only_from)
+        ):
+            x = Cast.apply(x, dtype=dtype)
+        out.append(x)
+    return tuple(out)
+
+
+class _Policy:
+    """(fn, inputs) -> (fn to run, inputs cast to the dtype that fn runs in)."""
+
+    def __init__(self, dtype: np.dtype):
+        self.dtype = dtype
+
+    def __call__(self, fn: type, nodes: tuple) -> tuple:
+        low = FLOAT16_OPS.get(fn)
+        if low is not None:
+            return low, _cast_floats(nodes, self.dtype)
+        if fn.name in FLOAT32_OPS:
+            return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
+        return fn, nodes
+
+
+class autocast(contextlib.ContextDecorator):
+    """Mixed precision inside the block: matmuls in float16 (float32 accumulation), the rest safe.
+
+    >>> with mg.amp.autocast():
+    ...     logits = model(x)                      # float16 activations out of each matmul
+    ...     loss = F.cross_entropy(logits, y)      # computed in float32
+    """
+
+    def __init__(self, dtype=np.float16, enabled: bool = True):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f" or dtype.itemsize >= 4:
+            raise ValueError(
+                f"autocast: dtype must be a low-precision float such as np.float16, got {dtype}"
+            )
+        self.dtype = dtype
+        self.enabled = bool(enabled)
+        self._previous: list = []
+
+    def __enter__(self) -> autocast:
+        self._previous.append(_autocast.policy)
+        _autocast.policy = _Policy(self.dtype) if self.enabled else None
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        _autocast.policy = self._previous.pop()
+        return False
+
+
+def is_autocast_enabled() -> bool:
+    """True inside an enabled `autocast` block."""
+    return _autocast.policy is not None
+
+
+def get_autocast_dtype():
+    """The low-precision dtype of the innermost enabled `autocast` block (None outside)."""
+    policy = _autocast.policy
+    return None if policy is None else policy.dtype
+
+
+def count_underflow(x: Node | np.ndarray, dtype=np.float16) -> int:
+    """How many nonzero entries of x become exactly 0 when rounded to `dtype` (lost gradients)."""
+    data = np.asarray(x.data if isinstance(x, Node) else x)
+    return int(np.count_nonzero((data != 0) & (data.astype(dtype) == 0)))
