@@ -12,6 +12,8 @@ import importlib
 _WIDGETS = {
     "BackwardStepper": ".stepper",
     "ForwardStepper": ".stepper",
+    "GradientFlowExplorer": ".explorer",
+    "ActivationExplorer": ".activation_explorer",
 }
 
 __all__ = sorted(_WIDGETS)
