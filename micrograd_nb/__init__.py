@@ -19,6 +19,8 @@ from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from . import optim
 from . import diagnostics
+from . import data, training
+from .training import fit
 from . import amp, memory, utils
 from .memory import graph_memory, memory_stats
 from .random import manual_seed
@@ -64,6 +66,9 @@ __all__ = [
     "diagnostics",
     "AnomalyError",
     "detect_anomaly",
+    "data",
+    "fit",
+    "training",
     "draw",
     "widgets",
 ]

@@ -1,0 +1,201 @@
+"""`fit`: the training loop of the course, with a progress bar and a live loss plot.
+
+    history = mg.fit(model, mg.nn.CrossEntropyLoss(), mg.optim.Adam(model.parameters(), 1e-2),
+                     X_train, y_train, epochs=20, batch_size=64, validation_data=(X_test, y_test))
+
+Each step is the loop written out in the notebooks: forward, loss, `zero_grad`, `backward`,
+optionally clip, `step`. The progress bar is tqdm's notebook bar in Jupyter (text elsewhere);
+the loss plot redraws in place in Jupyter and is skipped outside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .autograd import no_grad
+from .data import batches
+from .nn.module import Module
+from .nn.utils import clip_grad_norm_, total_grad_norm
+from .optim.optimizer import Optimizer
+from .tensor import Tensor
+
+
+@dataclass
+class History:
+    """What happened during `fit`: per-epoch means and per-step values."""
+
+    loss: list[float] = field(default_factory=list)  # mean training loss of each epoch
+    accuracy: list[float] = field(default_factory=list)  # training accuracy of each epoch
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)  # loss of every mini-batch
+    grad_norm: list[float] = field(
+        default_factory=list
+    )  # global ‖g‖ of every step, before clipping
+    seconds: float = 0.0
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+def _in_jupyter() -> bool:
+    """True when running in a Jupyter kernel, where a figure can be redrawn in place."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class LiveLossPlot:
+    """A loss (and accuracy) figure updated in place through an IPython display handle."""
+
+    def __init__(self, min_interval: float = 0.5):
+        self.enabled = _in_jupyter()
+        self.min_interval = min_interval
+        self._last = 0.0
+        if not self.enabled:
+            return
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=(9, 3))
+        plt.close(self.fig)  # shown through the handle only, not again at the end of the cell
+        self.handle = display(self.fig, display_id=True)
+
+    def update(self, history: History, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self._last < self.min_interval:
+            return
+        self._last = now
+        epochs = np.arange(1, len(history.loss) + 1)
+        ax = self.ax_loss
+        ax.clear()
+        ax.plot(epochs, history.loss, "o-", label="train")
+        if history.val_loss:
+            ax.plot(epochs, history.val_loss, "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.set_yscale("log")
+        ax.legend()
+        ax = self.ax_acc
+        ax.clear()
+        if history.accuracy:
+            ax.plot(epochs, history.accuracy, "o-", label="train")
+        if history.val_accuracy:
+            ax.plot(epochs, history.val_accuracy, "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        if history.accuracy or history.val_accuracy:
+            ax.legend()
+        self.fig.tight_layout()
+        self.handle.update(self.fig)
+
+
+def _accuracy(output: np.ndarray, y: np.ndarray) -> float:
+    """Share of correct class predictions: argmax of the logits (or logit > 0 for one column)."""
+    if output.ndim == 2 and output.shape[1] > 1:
+        predicted = output.argmax(axis=1)
+    else:
+        predicted = (output.reshape(-1) > 0).astype(np.int64)
+    return float(np.mean(predicted == np.asarray(y).reshape(-1)))
+
+
+def evaluate(
+    model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, accuracy: bool = True
+) -> tuple[float, float | None]:
+    """(loss, accuracy) of the model on (X, y) in eval mode, without recording a graph."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            output = model(Tensor(X))
+            loss = float(loss_fn(output, y).item())
+    finally:
+        model.train(was_training)
+    return loss, (_accuracy(output.data, y) if accuracy else None)
+
+
+def fit(
+    model: Module,
+    loss_fn: Callable,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    epochs: int = 10,
+    batch_size: int = 32,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    progress: bool = True,
+    plot: bool = True,
+    shuffle: bool = True,
+    clip_grad_norm: float | None = None,
+    accuracy: bool | None = None,
+    monitor: Any = None,
+    callback: Callable[[int, History], Any] | None = None,
+) -> History:
+    """Train `model` on (X, y) with mini-batches for `epochs` passes; return the History.
+
+    `loss_fn(output, y_batch)` returns a scalar Tensor. `accuracy` defaults to True for integer
+    labels. `monitor` (an `mg.diagnostics.Monitor`) records per-layer statistics at every step.
+    `callback(epoch, history)` runs after each epoch.
+    """
+    from tqdm.auto import tqdm
+
+    X, y = np.asarray(X), np.asarray(y)
+    if accuracy is None:
+        accuracy = np.issubdtype(y.dtype, np.integer)
+    history = History()
+    live = LiveLossPlot() if plot else None
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    start = time.perf_counter()
+    model.train()
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True)
+    for epoch in bar:
+        losses, correct, seen = [], 0.0, 0
+        for xb, yb in batches(X, y, batch_size, shuffle=shuffle):
+            output = model(Tensor(xb))
+            loss = loss_fn(output, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            if monitor is not None:
+                monitor.after_backward()
+            if clip_grad_norm is not None:
+                history.grad_norm.append(clip_grad_norm_(params, clip_grad_norm))
+            else:
+                history.grad_norm.append(total_grad_norm(params))
+            optimizer.step()
+            if monitor is not None:
+                monitor.after_step()
+            value = float(loss.item())
+            losses.append(value)
+            history.step_loss.append(value)
+            if accuracy:
+                correct += _accuracy(output.data, yb) * len(yb)
+                seen += len(yb)
+        history.loss.append(float(np.mean(losses)))
+        if accuracy:
+            history.accuracy.append(correct / seen)
+        postfix = {"loss": f"{history.loss[-1]:.4f}"}
+        if validation_data is not None:
+            val_loss, val_acc = evaluate(model, loss_fn, *validation_data, accuracy=accuracy)
+            history.val_loss.append(val_loss)
+            postfix["val_loss"] = f"{val_loss:.4f}"
+            if val_acc is not None:
+                history.val_accuracy.append(val_acc)
+                postfix["val_acc"] = f"{val_acc:.3f}"
+        bar.set_postfix(postfix)
+        if live is not None:
+            live.update(history, force=epoch == epochs - 1)
+        if callback is not None:
+            callback(epoch, history)
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
