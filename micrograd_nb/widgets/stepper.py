@@ -11,6 +11,7 @@ touched.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -348,7 +349,15 @@ def _as_html(drawing: Drawing) -> str:
     """Inline SVG for the page, or the DOT text with an install hint when it cannot be drawn."""
     try:
         svg = drawing.svg()
-        return '<div style="overflow:auto">' + svg[svg.find("<svg") :] + "</div>"
+        svg = svg[svg.find("<svg") :]
+        # Scale down to the page width (keeping the aspect ratio) instead of scrolling sideways.
+        svg = re.sub(
+            r'^<svg width="([\d.]+)pt" height="[\d.]+pt"',
+            r'<svg style="width:100%; max-width:\1pt; height:auto"',
+            svg,
+            count=1,
+        )
+        return '<div style="overflow:auto">' + svg + "</div>"
     except RendererNotFoundError:
         problem = INSTALL_HINT
     except Exception as err:  # noqa: BLE001 - the widget must keep working without a picture

@@ -1,0 +1,43 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+
+# ---- browser tests (see tests/browser_support.py) -------------------------------------------
+@pytest.fixture
+def voila_server(tmp_path):
+    """Start Voilà for a notebook: `server = voila_server(cells_or_path)`; stopped after the test.
+
+    Pass a path to an existing .ipynb, or a list of code-cell sources to write one in tmp_path.
+    The server's `.url` is what to open in the browser.
+    """
+    from browser_support import VoilaServer, write_notebook
+
+    servers = []
+
+    def serve(notebook: Path | str | Sequence[str], name: str = "notebook") -> VoilaServer:
+        if isinstance(notebook, (str, Path)) and str(notebook).endswith(".ipynb"):
+            path = Path(notebook)
+        else:
+            path = write_notebook(tmp_path / f"{name}.ipynb", list(notebook))
+        server = VoilaServer(path)
+        servers.append(server)
+        return server.start()
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def browser_page():
+    """A Playwright page in Debian's Chromium, closed after the test."""
+    from browser_support import chromium_page
+
+    with chromium_page() as page:
+        yield page
