@@ -14,6 +14,7 @@ _WIDGETS = {
     "ForwardStepper": ".stepper",
     "GradientFlowExplorer": ".explorer",
     "ActivationExplorer": ".activation_explorer",
+    "InitExplorer": ".init_explorer",
 }
 
 __all__ = sorted(_WIDGETS)
