@@ -22,7 +22,11 @@ from .autograd import Node, topological_order
 
 @dataclass
 class GraphMemory:
-    """Bytes held by a graph for backward, split by kind (leaves' own data is not counted)."""
+    """Bytes held by a graph for backward, split by kind.
+
+    Leaves' data is not counted: inputs and parameters exist with or without a graph (so a
+    float16 copy of an input that does not require grad, itself a leaf, is not counted either).
+    """
 
     #: intermediate results and saved arrays (masks, probabilities): the activations
     activation_bytes: int
@@ -106,23 +110,36 @@ class memory_stats:
     >>> stats.peak_bytes      # the most memory in use at any moment, above the start
     """
 
+    _active: list = []
+
     def __init__(self):
         self.peak_bytes = 0
         self.retained_bytes = 0
         self._started_here = False
         self._start = 0
+        self._peak = 0  # absolute traced bytes, folded in before anyone resets the peak
+
+    @staticmethod
+    def _fold_peak() -> None:
+        peak = tracemalloc.get_traced_memory()[1]
+        for stats in memory_stats._active:
+            stats._peak = max(stats._peak, peak)
 
     def __enter__(self) -> memory_stats:
         self._started_here = not tracemalloc.is_tracing()
         if self._started_here:
             tracemalloc.start()
+        memory_stats._fold_peak()  # an enclosing block keeps its peak so far
         tracemalloc.reset_peak()
-        self._start = tracemalloc.get_traced_memory()[0]
+        self._start = self._peak = tracemalloc.get_traced_memory()[0]
+        memory_stats._active.append(self)
         return self
 
     def __exit__(self, *exc) -> bool:
-        current, peak = tracemalloc.get_traced_memory()
-        self.peak_bytes = max(peak - self._start, 0)
+        memory_stats._fold_peak()
+        memory_stats._active.remove(self)
+        current = tracemalloc.get_traced_memory()[0]
+        self.peak_bytes = max(self._peak - self._start, 0)
         self.retained_bytes = current - self._start
         if self._started_here:
             tracemalloc.stop()

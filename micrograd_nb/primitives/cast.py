@@ -67,13 +67,16 @@ def _astype(x, dtype) -> np.ndarray:
     x = np.asarray(x)
     if dtype == np.float32 and x.dtype == np.float16:
         return widen(x)
-    return x.astype(dtype)
+    with np.errstate(over="ignore"):  # values beyond float16's 65504 become inf, as on a GPU
+        return x.astype(dtype)
 
 
 def matmul_accumulate(a, b):
     """a @ b with the products summed in float32 (BLAS) and the result rounded to a's dtype once."""
     out_dtype = np.result_type(a, b)
-    return np.matmul(widen(a), widen(b)).astype(out_dtype, copy=False)
+    product = np.matmul(widen(a), widen(b))
+    with np.errstate(over="ignore"):  # overflow to inf is expected; GradScaler looks for it
+        return product.astype(out_dtype, copy=False)
 
 
 def _mm(a, b):
