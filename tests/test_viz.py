@@ -253,7 +253,7 @@ class TinyLinear:
         self.bias = mg.Tensor(bias, requires_grad=True)
 
     def __call__(self, x):
-        return self.weight @ x + self.bias
+        return x @ self.weight.T + self.bias  # as nn.Linear: W.T is computed from W alone
 
 
 def test_clusters_group_parameters_and_their_operations_by_module():
@@ -265,7 +265,8 @@ def test_clusters_group_parameters_and_their_operations_by_module():
     assert set(blocks) == {"hidden (TinyLinear)", "out (TinyLinear)"}
     hidden = blocks["hidden (TinyLinear)"]
     assert "{weight|(2, 2) float64" in hidden and "{bias|(2,) float64" in hidden
-    assert 'label="@"' in hidden and 'label="+"' in hidden  # W @ x and + b are inside
+    # W.T, x @ W.T and + b are inside: computed from the parameters or using them directly
+    assert 'label="transpose"' in hidden and 'label="@"' in hidden and 'label="+"' in hidden
     assert "relu" not in hidden and "{x|" not in hidden  # activation and input stay outside
     assert "relu" not in blocks["out (TinyLinear)"] and "sum" not in blocks["out (TinyLinear)"]
     # params= gives the same grouping without a module object

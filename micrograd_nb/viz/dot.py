@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Node
+from ..autograd import Node, topological_order
 from . import colors
 from .clusters import ParameterNames, common_module
 from .format import format_grad, format_number, format_shape, format_values, shorten
@@ -140,15 +140,7 @@ def build_dot(
     kept.reverse()
     node_ids = {id(node): f"n{i}" for i, node in enumerate(kept)}
 
-    cluster_of: dict[int, str] = {}  # id(node) -> module path ('' = no cluster)
-    for node in kept:
-        key = id(node)
-        if key in names.module_of:
-            cluster_of[key] = names.module_of[key]
-        elif node._ctx is not None:
-            paths = [names.module_of[id(p)] for p in node._ctx.inputs if id(p) in names.module_of]
-            if paths:
-                cluster_of[key] = common_module(paths)
+    cluster_of = _assign_clusters(roots, kept, names) if names.module_of else {}
 
     lines_by_cluster: dict[str, list[str]] = {}
     edges: list[str] = []
@@ -203,6 +195,30 @@ def build_dot(
         out.append(colors.legend_dot(grad_name=options.grad_name))
     out.append("}\n")
     return DotGraph("".join(out), node_ids, len(kept), total)
+
+
+def _assign_clusters(roots: list[Node], kept: list[Node], names: ParameterNames) -> dict[int, str]:
+    """id(node) -> module path: parameters, nodes computed from parameters alone (W.T), and
+    the operations that use those directly (x @ W.T, + b). Everything else stays outside."""
+    owner = dict(names.module_of)  # parameters and parameter-only results
+    for node in topological_order(roots, all_nodes=True):
+        ctx = node._ctx
+        if ctx is None or id(node) in owner:
+            continue
+        # Scalar constants (W * 0.5) do not make a result depend on more than the parameter.
+        parents = [p for p in ctx.inputs if p.requires_grad or np.size(p.data) != 1]
+        if parents and all(id(p) in owner for p in parents):
+            owner[id(node)] = common_module([owner[id(p)] for p in parents])
+    cluster_of = {}
+    for node in kept:
+        key = id(node)
+        if key in owner:
+            cluster_of[key] = owner[key]
+        elif node._ctx is not None:
+            paths = [owner[id(p)] for p in node._ctx.inputs if id(p) in owner]
+            if paths:
+                cluster_of[key] = common_module(paths)
+    return cluster_of
 
 
 def _value_node(node, nid, options, names, grad_of, display_names, highlight) -> str:

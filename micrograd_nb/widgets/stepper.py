@@ -240,6 +240,12 @@ class _GraphStepper(widgets.VBox):
         has_names = module is not None or params is not None
         self._param_names = collect_names(module, params) if has_names else None
         self._pictures: dict[int, str] = {}
+        # Constants are drawn with their value only; every other node shows its name.
+        self._display_names = {
+            id(n): plan.names[id(n)]
+            for n in topological_order([root], all_nodes=True)
+            if n.requires_grad or n.label
+        }
 
         self.step_button = widgets.Button(description="Step ▶", tooltip="fill in the next node")
         self.back_button = widgets.Button(description="◀ Back", tooltip="undo the last step")
@@ -338,7 +344,7 @@ class _GraphStepper(widgets.VBox):
                 self._options,
                 names=self._param_names,
                 grad_of=lambda node: known.get(id(node), BLANK),
-                display_names=self.plan.names,
+                display_names=self._display_names,
                 highlight={id(self.order[k - 1])} if k else set(),
             )
             self._pictures[k] = _as_html(Drawing(graph))
