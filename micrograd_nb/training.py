@@ -191,7 +191,7 @@ def fit(
             if val_acc is not None:
                 history.val_accuracy.append(val_acc)
                 postfix["val_acc"] = f"{val_acc:.3f}"
-        bar.set_postfix(postfix)
+        bar.set_postfix(postfix, refresh=False)
         if live is not None:
             live.update(history, force=epoch == epochs - 1)
         if callback is not None:

@@ -279,3 +279,15 @@ def test_loss_modules_use_the_functional_losses():
     s = 1 / (1 + np.exp(-z.data))
     bce = -np.mean(y * np.log(s) + (1 - y) * np.log(1 - s))
     assert nn.BCEWithLogitsLoss()(z, y).item() == pytest.approx(bce)
+
+
+@pytest.mark.parametrize("norm", [None, "batch", "layer"])
+def test_float32_mlp_stays_float32_in_train_and_eval(norm):
+    model = nn.MLP([3, 4, 4, 2], norm=norm, dtype=np.float32)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    x = mg.Tensor(np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32))
+    out = model(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert {p.grad.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert model.eval()(x).dtype == np.float32

@@ -207,7 +207,12 @@ class BatchNorm1d(Module):
     """
 
     def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        dtype=np.float64,
     ):
         super().__init__()
         self.num_features = num_features
@@ -215,12 +220,12 @@ class BatchNorm1d(Module):
         self.momentum = momentum
         self.affine = affine
         if affine:
-            self.weight = Parameter(np.ones(num_features))
-            self.bias = Parameter(np.zeros(num_features))
+            self.weight = Parameter(np.ones(num_features), dtype=dtype)
+            self.bias = Parameter(np.zeros(num_features), dtype=dtype)
         else:
             self.weight = self.bias = None
-        self.register_buffer("running_mean", np.zeros(num_features))
-        self.register_buffer("running_var", np.ones(num_features))
+        self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
 
     def forward(self, x):
         x = _as_tensor(x)
@@ -243,10 +248,16 @@ class BatchNorm1d(Module):
             # Running averages use the unbiased variance, as in PyTorch.
             m = self.momentum
             batch_var = var.data.reshape(-1) * (n / (n - 1))
-            self.running_mean = (1 - m) * self.running_mean + m * mean.data.reshape(-1)
-            self.running_var = (1 - m) * self.running_var + m * batch_var
+            dtype = self.running_mean.dtype
+            self.running_mean = ((1 - m) * self.running_mean + m * mean.data.reshape(-1)).astype(
+                dtype
+            )
+            self.running_var = ((1 - m) * self.running_var + m * batch_var).astype(dtype)
         else:
-            x_hat = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            # Constants in the input's dtype, so a float32 network stays float32 in eval mode.
+            mean = self.running_mean.astype(x.dtype, copy=False)
+            std = np.sqrt(self.running_var + self.eps).astype(x.dtype, copy=False)
+            x_hat = (x - mean) / std
         if self.affine:
             x_hat = x_hat * self.weight + self.bias
         return x_hat
@@ -261,7 +272,11 @@ class LayerNorm(Module):
     """x̂ = (x - mean) / √(var + eps) over the last axes, y = γ x̂ + β (per sample, no batch stats)."""
 
     def __init__(
-        self, normalized_shape: int | tuple, eps: float = 1e-5, elementwise_affine: bool = True
+        self,
+        normalized_shape: int | tuple,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        dtype=np.float64,
     ):
         super().__init__()
         if isinstance(normalized_shape, int):
@@ -270,8 +285,8 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape))
-            self.bias = Parameter(np.zeros(self.normalized_shape))
+            self.weight = Parameter(np.ones(self.normalized_shape), dtype=dtype)
+            self.bias = Parameter(np.zeros(self.normalized_shape), dtype=dtype)
         else:
             self.weight = self.bias = None
 

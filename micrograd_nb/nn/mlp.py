@@ -60,9 +60,9 @@ class MLP(Module):
                 break
             parts = [linear]
             if norm == "batch":
-                parts.append(BatchNorm1d(sizes[i + 1]))
+                parts.append(BatchNorm1d(sizes[i + 1], dtype=dtype))
             elif norm == "layer":
-                parts.append(LayerNorm(sizes[i + 1]))
+                parts.append(LayerNorm(sizes[i + 1], dtype=dtype))
             parts.append(make_activation(activation))
             if residual and sizes[i] == sizes[i + 1]:
                 self.layers.append(Residual(Sequential(*parts)))
