@@ -89,7 +89,7 @@ class VoilaServer:
         self.extra_args = list(extra_args)
         self.process: subprocess.Popen | None = None
         ARTIFACTS.mkdir(exist_ok=True)
-        self.log_path = ARTIFACTS / f"voila-{self.notebook.stem}-{self.port}.log"
+        self.log_path = ARTIFACTS / f"voila-{self.notebook.stem}.log"
         self._log = None
 
     def start(self) -> VoilaServer:

@@ -1,4 +1,4 @@
-"""BackwardStepper in a real browser: Voilà serves a notebook, Chromium clicks Step."""
+"""BackwardStepper in a real browser: Voilà serves a notebook, Chromium clicks Step, Play, Reset."""
 
 from __future__ import annotations
 
@@ -65,3 +65,22 @@ def test_step_button_changes_the_picture(voila_server, browser_page):
     assert page.inner_text(".mg-stepper-rule") == "∂L/∂s = ∂L/∂z · w = 40 · 4 = 160"
     assert "grad 160" in picture_text(page) and picture_text(page).count("grad ?") == 3
     save_screenshot(page, "backward_stepper_3")
+
+    # Play runs the remaining steps from the browser's own timer (works in Voilà: no threads)
+    page.locator(".widget-play button").first.click()
+    page.wait_for_function("() => document.body.innerText.includes('6 / 6')", timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('.mg-stepper-rule').innerText.includes('= 200')",
+        timeout=10_000,
+    )
+    assert page.inner_text(".mg-stepper-rule") == "∂L/∂w = ∂L/∂z · s = 40 · 5 = 200"
+    assert "grad ?" not in picture_text(page)
+    save_screenshot(page, "backward_stepper_6")
+
+    page.locator(".mg-stepper-button", has_text="Reset").click()
+    page.wait_for_function("() => document.body.innerText.includes('0 / 6')", timeout=10_000)
+    page.wait_for_function(
+        "(old) => document.querySelector('.mg-stepper-picture').innerHTML === old",
+        arg=before_svg,
+        timeout=10_000,
+    )
