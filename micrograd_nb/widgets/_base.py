@@ -38,8 +38,7 @@ class Explorer:
 
     def update(self) -> None:
         """Recompute and redraw now from the controls' current values."""
-        self._coalescer.request()
-        self._coalescer.flush()
+        self._coalescer.run_now()
 
     def _ensure_current(self) -> None:
         """Run a pending update first, so results read right after `.value = ...` are current."""

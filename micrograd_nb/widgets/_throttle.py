@@ -70,6 +70,13 @@ class Coalescer:
         self._scheduled = True
         self._schedule(self._scheduled_run)
 
+    def run_now(self) -> None:
+        """Run now (or, if a run is in progress, once more right after it)."""
+        self.requests += 1
+        self._stale = True
+        if not self._running:
+            self._run()
+
     def flush(self) -> None:
         """Run now if stale (so code that reads results right after a change sees them)."""
         if self._stale and not self._running:

@@ -214,9 +214,14 @@ class GradientFlowExplorer(Explorer):
     def _after_draw(self) -> None:
         r = self.result
         color = COLORS.get(r.kind, "#000")
+        c = r.config
         self.message.value = (
-            f"<span style='font-size:1.15em;color:{color}'><b>{html.escape(r.verdict)}</b></span>"
-            f"<span style='color:#666'> &nbsp; (loss {r.loss:.3g})</span>"
+            f"<span class='mg-flow-verdict' style='font-size:1.15em;color:{color}'>"
+            f"<b>{html.escape(r.verdict)}</b></span>"
+            f"<span style='color:#666'> &nbsp; ({c.depth} layers, {c.activation}, init {c.init},"
+            f" loss {r.loss:.3g})</span>"
+            # for tests and the curious: how many pictures this explorer has drawn
+            f"<span class='mg-flow-redraws' style='display:none'>{self.redraws}</span>"
         )
 
     # ---- training ----------------------------------------------------------------------------------

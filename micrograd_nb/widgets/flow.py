@@ -94,7 +94,9 @@ class FlowResult:
     clipped_from: float | None = None  # global norm before clipping, when clipping acted
     kind: str = ""  # "vanishing", "exploding" or "healthy"
     verdict: str = ""
-    extras: dict = field(default_factory=dict)
+    model: MLP | None = field(default=None, repr=False)  # the network measured
+    inputs: Tensor | None = field(default=None, repr=False)  # its batch x
+    targets: Tensor | None = field(default=None, repr=False)  # and the regression targets
 
 
 def blas_for_small_matrices():
@@ -225,6 +227,8 @@ def measure_flow(config: FlowConfig | None = None, **settings) -> FlowResult:
         grad_norms = np.array(list(layer_grad_norms(model).values()), dtype=np.float64)
     loss_value = float(loss.data)
     kind, verdict = describe(received, loss_value, spreads)
+    if config.dtype == "float16 mixed" and kind == "vanishing" and received[0] == 0.0:
+        verdict += " (float16 flushed it to zero: it is below float16's smallest number, 6e-8)"
     if clipped_from is not None:
         verdict += f"; clipped: global norm {fmt(clipped_from)} → {fmt(config.clip)}"
     return FlowResult(
@@ -236,6 +240,9 @@ def measure_flow(config: FlowConfig | None = None, **settings) -> FlowResult:
         clipped_from=clipped_from,
         kind=kind,
         verdict=verdict,
+        model=model,
+        inputs=x,
+        targets=target,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import make_moons
 from ..diagnostics import layer_grad_norms
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
@@ -21,17 +22,10 @@ from ..tensor import Tensor
 from .flow import FlowConfig, blas_for_small_matrices, build_mlp
 
 
-def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(X of shape (n, 2), labels 0/1): two interleaving half circles, with Gaussian noise."""
-    rng = np.random.default_rng(seed)
-    half = n // 2
-    angle = np.pi * rng.random(n)
-    upper = np.stack([np.cos(angle[:half]), np.sin(angle[:half])], axis=1)
-    lower = np.stack([1 - np.cos(angle[half:]), 0.5 - np.sin(angle[half:])], axis=1)
-    X = np.concatenate([upper, lower]) + noise * rng.standard_normal((n, 2))
-    X = (X - X.mean(axis=0)) / X.std(axis=0)  # standardized inputs, as a careful learner would
-    labels = np.concatenate([np.zeros(half, dtype=np.int64), np.ones(n - half, dtype=np.int64)])
-    return X, labels
+def moons(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`mg.data.make_moons`, standardized (mean 0, std 1 per feature), as a careful learner would."""
+    X, labels = make_moons(n, noise=0.1, seed=seed)
+    return (X - X.mean(axis=0)) / X.std(axis=0), labels
 
 
 @dataclass
@@ -55,7 +49,7 @@ def train(
 
     `callback(step, history)` is called after every step (the widget redraws from it).
     """
-    X, labels = make_moons(n_points, seed=config.seed)
+    X, labels = moons(n_points, seed=config.seed)
     sizes = [2] + [config.width] * (config.depth - 1) + [2]
     model = build_mlp(config, sizes=sizes)
     dtype = np.float64 if config.dtype == "float64" else np.float32
