@@ -291,3 +291,23 @@ def test_float32_mlp_stays_float32_in_train_and_eval(norm):
     out.sum().backward()
     assert {p.grad.dtype for p in model.parameters()} == {np.dtype(np.float32)}
     assert model.eval()(x).dtype == np.float32
+
+
+def test_apply_visits_every_module_for_a_custom_init():
+    model = nn.MLP([3, 4, 4, 2])
+    visited = []
+
+    def init_linear(module):
+        visited.append(type(module).__name__)
+        if isinstance(module, nn.Linear):
+            nn.init.constant_(module.weight, 0.5)
+
+    assert model.apply(init_linear) is model
+    assert visited[-1] == "MLP" and visited.count("Linear") == 3
+    assert all((m.weight.data == 0.5).all() for m in model.linear_layers())
+
+
+def test_mlp_with_an_activation_instance_gets_one_copy_per_layer():
+    model = nn.MLP([2, 3, 3, 1], activation=nn.LeakyReLU(0.2))
+    acts = [m for m in model.layers if isinstance(m, nn.LeakyReLU)]
+    assert len(acts) == 2 and acts[0] is not acts[1] and acts[1].negative_slope == 0.2

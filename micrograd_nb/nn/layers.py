@@ -131,7 +131,7 @@ class Tanh(Module):
 
 
 class GELU(Module):
-    """x Φ(x), the smooth ReLU of transformers."""
+    """x Φ(x), the smooth ReLU of transformers (tanh approximation, PyTorch's approximate="tanh")."""
 
     def forward(self, x):
         return F.gelu(_as_tensor(x))

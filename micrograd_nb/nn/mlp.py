@@ -13,6 +13,7 @@ widths match becomes one block Residual(Sequential(Linear, [norm], activation)):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -63,7 +64,9 @@ class MLP(Module):
                 parts.append(BatchNorm1d(sizes[i + 1], dtype=dtype))
             elif norm == "layer":
                 parts.append(LayerNorm(sizes[i + 1], dtype=dtype))
-            parts.append(make_activation(activation))
+            # A module instance is copied so that each layer has its own (hooks see every layer).
+            act = copy.deepcopy(activation) if isinstance(activation, Module) else activation
+            parts.append(make_activation(act))
             if residual and sizes[i] == sizes[i + 1]:
                 self.layers.append(Residual(Sequential(*parts)))
             else:

@@ -184,6 +184,12 @@ class Module:
         """Evaluation mode: Dropout is the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn(module)` on every sub-module and then on this one (e.g. a custom init)."""
+        for module in reversed(list(self.modules())):
+            fn(module)
+        return self
+
     def num_parameters(self) -> int:
         """The number of trainable numbers."""
         return sum(p.size for p in self.parameters())
