@@ -83,16 +83,17 @@ def torch_step(torch, x, y, params):
     return loss.item(), [p.grad for p in params]
 
 
-def timeit(step, repeats: int) -> float:
-    """Median seconds per call after two warm-up calls."""
-    step()
-    step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_interleaved(steps: dict, repeats: int) -> dict:
+    """Median seconds per call of each step, running them in turn so that a busy moment of
+    the machine slows all of them alike (two warm-up rounds first)."""
+    times = {name: [] for name in steps}
+    for round_ in range(repeats + 2):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            if round_ >= 2:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> None:
@@ -110,27 +111,36 @@ def main() -> None:
     for g, r in zip(grads, ref_grads):
         assert g.dtype == np.float32 and np.allclose(g, r, rtol=1e-3, atol=1e-5)
 
-    # Interleave the two so that a slow moment of the machine hits both alike.
-    t_np = timeit(lambda: numpy_step(x, y, raw_params), args.repeats)
-    t_mg = timeit(lambda: mg_step(mg_x, y, mg_params), args.repeats)
-    t_np = min(t_np, timeit(lambda: numpy_step(x, y, raw_params), args.repeats))
-    t_mg = min(t_mg, timeit(lambda: mg_step(mg_x, y, mg_params), args.repeats))
-
+    steps = {
+        "NumPy by hand": lambda: numpy_step(x, y, raw_params),
+        "mg.Tensor": lambda: mg_step(mg_x, y, mg_params),
+    }
+    medians = time_interleaved(steps, args.repeats)
+    reference = medians["NumPy by hand"]
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, forward + backward")
-    print(f"  NumPy by hand : {t_np * 1e3:7.2f} ms  (1.00x)")
-    print(f"  mg.Tensor     : {t_mg * 1e3:7.2f} ms  ({t_mg / t_np:.2f}x NumPy)")
+    print(f"(median of {args.repeats} interleaved runs)")
+    for name, seconds in medians.items():
+        print(f"  {name:14s}: {seconds * 1e3:7.2f} ms  ({seconds / reference:.2f}x NumPy)")
+
     try:
         import torch
     except ImportError:
-        print("  PyTorch       : not installed (pip install torch to compare)")
+        print("  PyTorch CPU   : not installed (pip install torch to compare)")
         return
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    # Timed in its own loop: PyTorch's OpenMP threads spin after each call and would slow
+    # the NumPy runs interleaved with them.
     t_params = [torch.tensor(p, requires_grad=True) for p in raw_params]
     t_x, t_y = torch.tensor(x), torch.tensor(y)
     t_loss, t_grads = torch_step(torch, t_x, t_y, t_params)
     assert abs(t_loss - ref_loss) < 1e-4
-    t_torch = timeit(lambda: torch_step(torch, t_x, t_y, t_params), args.repeats)
-    print(f"  PyTorch CPU   : {t_torch * 1e3:7.2f} ms  ({t_torch / t_np:.2f}x NumPy)")
+    t_torch = time_interleaved(
+        {"torch": lambda: torch_step(torch, t_x, t_y, t_params)}, args.repeats
+    )
+    t_np = time_interleaved({"numpy": steps["NumPy by hand"]}, args.repeats)
+    ratio = t_torch["torch"] / t_np["numpy"]
+    print(
+        f"  {'PyTorch CPU':14s}: {t_torch['torch'] * 1e3:7.2f} ms  ({ratio:.2f}x NumPy, own loop)"
+    )
 
 
 if __name__ == "__main__":
