@@ -100,6 +100,14 @@ class LiveLossPlot:
         self.handle.update(self.fig)
 
 
+def _input_dtype(model: Module, X: np.ndarray):
+    """Feed floating inputs in the parameters' dtype, so a float32 model computes in float32."""
+    params = model.parameters()
+    if params and np.issubdtype(X.dtype, np.floating):
+        return params[0].dtype
+    return None
+
+
 def _accuracy(output: np.ndarray, y: np.ndarray) -> float:
     """Share of correct class predictions: argmax of the logits (or logit > 0 for one column)."""
     if output.ndim == 2 and output.shape[1] > 1:
@@ -113,11 +121,12 @@ def evaluate(
     model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, accuracy: bool = True
 ) -> tuple[float, float | None]:
     """(loss, accuracy) of the model on (X, y) in eval mode, without recording a graph."""
+    X = np.asarray(X)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            output = model(Tensor(X))
+            output = model(Tensor(X, dtype=_input_dtype(model, X)))
             loss = float(loss_fn(output, y).item())
     finally:
         model.train(was_training)
@@ -155,13 +164,14 @@ def fit(
     history = History()
     live = LiveLossPlot() if plot else None
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    dtype = _input_dtype(model, X)
     start = time.perf_counter()
     model.train()
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=True)
     for epoch in bar:
         losses, correct, seen = [], 0.0, 0
         for xb, yb in batches(X, y, batch_size, shuffle=shuffle):
-            output = model(Tensor(xb))
+            output = model(Tensor(xb, dtype=dtype))
             loss = loss_fn(output, yb)
             optimizer.zero_grad()
             loss.backward()

@@ -131,3 +131,14 @@ def test_fit_runs_with_a_text_progress_bar_outside_jupyter(capsys):
     )
     assert len(history.loss) == 2
     assert "training" in capsys.readouterr().err
+
+
+def test_fit_feeds_float64_data_to_a_float32_model_in_float32():
+    X, y = data.make_moons(64, seed=0)
+    model = nn.MLP([2, 8, 2], dtype=np.float32)
+    dtypes = []
+    model.register_forward_hook(lambda m, inputs, out: dtypes.append(out.dtype))
+    mg.fit(model, nn.CrossEntropyLoss(), mg.optim.SGD(model.parameters(), lr=0.1), X, y,
+           epochs=1, batch_size=32, validation_data=(X, y), progress=False)  # fmt: skip
+    assert dtypes == [np.float32] * 3
+    assert all(p.dtype == np.float32 for p in model.parameters())
