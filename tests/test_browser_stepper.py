@@ -7,6 +7,7 @@ import re
 
 import pytest
 from browser_support import VOILA_LOAD_TIMEOUT_MS, save_screenshot
+from playwright.sync_api import expect
 
 STEPPER_NOTEBOOK = [
     "import micrograd_nb as mg",
@@ -19,8 +20,9 @@ STEPPER_NOTEBOOK = [
         "stepper"
     ),
 ]
-
+NODES = 6  # L, z, s, x, y, w
 PICTURE = ".mg-stepper-picture"
+RULE = ".mg-stepper-rule"
 
 
 def picture_text(page) -> str:
@@ -29,58 +31,54 @@ def picture_text(page) -> str:
     return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
 
 
+def wait_for_position(page, k: int, timeout_ms: int = 15_000) -> None:
+    """Wait until the page shows step k: the status says so and k adjoints are drawn."""
+    page.wait_for_function(
+        """([k, n]) => {
+            const status = document.querySelector('.mg-stepper-status');
+            const picture = document.querySelector('.mg-stepper-picture');
+            if (!status || !picture || !picture.querySelector('svg')) return false;
+            const blanks = (picture.textContent.match(/grad \\?/g) || []).length;
+            return status.textContent.includes(`${k} / ${n}`) && blanks === n - k;
+        }""",
+        arg=[k, NODES],
+        timeout=timeout_ms,
+    )
+
+
 @pytest.mark.browser
-def test_step_button_changes_the_picture(voila_server, browser_page):
+def test_step_play_and_reset_change_the_picture(voila_server, browser_page):
     server = voila_server(STEPPER_NOTEBOOK, name="backward_stepper")
     page = browser_page
     page.goto(server.url, wait_until="domcontentloaded")
-    page.wait_for_selector(f"{PICTURE} svg", timeout=VOILA_LOAD_TIMEOUT_MS)
+    wait_for_position(page, 0, timeout_ms=VOILA_LOAD_TIMEOUT_MS)
     before_svg = page.inner_html(PICTURE)
-    before = picture_text(page)
-    assert before.count("grad ?") == 6 and "data 400" in before
+    assert "data 400" in picture_text(page) and "#d62728" not in before_svg
     save_screenshot(page, "backward_stepper_0")
 
     step = page.locator(".mg-stepper-button", has_text="Step")
     step.click()
-    page.wait_for_function(
-        "(old) => document.querySelector('.mg-stepper-picture').innerHTML !== old",
-        arg=before_svg,
-        timeout=15_000,
-    )
-    after = picture_text(page)
-    assert page.inner_html(PICTURE) != before_svg
-    assert after.count("grad ?") == 5 and "grad 1" in after
+    wait_for_position(page, 1)
+    assert page.inner_html(PICTURE) != before_svg  # the picture changed
+    assert "grad 1" in picture_text(page)
     assert "#d62728" in page.inner_html(PICTURE)  # the new node is outlined
-    assert page.inner_text(".mg-stepper-rule").startswith("∂L/∂L = 1")
+    expect(page.locator(RULE)).to_have_text(re.compile(r"^∂L/∂L = 1"))
 
     # two more steps reach s: the rule of the worked example
-    for _ in range(2):
-        old = page.inner_html(PICTURE)
+    for k in (2, 3):
         step.click()
-        page.wait_for_function(
-            "(old) => document.querySelector('.mg-stepper-picture').innerHTML !== old",
-            arg=old,
-            timeout=15_000,
-        )
-    assert page.inner_text(".mg-stepper-rule") == "∂L/∂s = ∂L/∂z · w = 40 · 4 = 160"
-    assert "grad 160" in picture_text(page) and picture_text(page).count("grad ?") == 3
+        wait_for_position(page, k)
+    expect(page.locator(RULE)).to_have_text("∂L/∂s = ∂L/∂z · w = 40 · 4 = 160")
+    assert "grad 160" in picture_text(page) and "grad 40" in picture_text(page)
     save_screenshot(page, "backward_stepper_3")
 
-    # Play runs the remaining steps from the browser's own timer (works in Voilà: no threads)
+    # Play runs the remaining steps on the browser's own timer (works in Voilà: no threads)
     page.locator(".widget-play button").first.click()
-    page.wait_for_function("() => document.body.innerText.includes('6 / 6')", timeout=20_000)
-    page.wait_for_function(
-        "() => document.querySelector('.mg-stepper-rule').innerText.includes('= 200')",
-        timeout=10_000,
-    )
-    assert page.inner_text(".mg-stepper-rule") == "∂L/∂w = ∂L/∂z · s = 40 · 5 = 200"
-    assert "grad ?" not in picture_text(page)
+    wait_for_position(page, NODES, timeout_ms=20_000)
+    expect(page.locator(RULE)).to_have_text("∂L/∂w = ∂L/∂z · s = 40 · 5 = 200")
+    assert "grad 200" in picture_text(page)
     save_screenshot(page, "backward_stepper_6")
 
     page.locator(".mg-stepper-button", has_text="Reset").click()
-    page.wait_for_function("() => document.body.innerText.includes('0 / 6')", timeout=10_000)
-    page.wait_for_function(
-        "(old) => document.querySelector('.mg-stepper-picture').innerHTML === old",
-        arg=before_svg,
-        timeout=10_000,
-    )
+    wait_for_position(page, 0)
+    assert page.inner_html(PICTURE) == before_svg

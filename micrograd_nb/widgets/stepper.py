@@ -264,6 +264,7 @@ class _GraphStepper(widgets.VBox):
             button.add_class("mg-stepper-button")
         self.picture.add_class("mg-stepper-picture")
         self.rule.add_class("mg-stepper-rule")
+        self.status.add_class("mg-stepper-status")
 
         self.step_button.on_click(lambda _: self.step())
         self.back_button.on_click(lambda _: self.back())
@@ -323,6 +324,8 @@ class _GraphStepper(widgets.VBox):
     def _show(self) -> None:
         k = self.position
         n = len(self.order)
+        # The picture first: the page then never shows a rule ahead of its picture.
+        self.picture.value = self._picture(k)
         self.step_button.disabled = k >= n
         self.back_button.disabled = k <= 0
         if k == 0:
@@ -334,7 +337,6 @@ class _GraphStepper(widgets.VBox):
             self.rule.value = (
                 '<code style="font-size:1.15em">' + html.escape(self.plan.rules[k - 1]) + "</code>"
             )
-        self.picture.value = self._picture(k)
 
     def _picture(self, k: int) -> str:
         if k not in self._pictures:
