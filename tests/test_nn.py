@@ -311,3 +311,8 @@ def test_mlp_with_an_activation_instance_gets_one_copy_per_layer():
     model = nn.MLP([2, 3, 3, 1], activation=nn.LeakyReLU(0.2))
     acts = [m for m in model.layers if isinstance(m, nn.LeakyReLU)]
     assert len(acts) == 2 and acts[0] is not acts[1] and acts[1].negative_slope == 0.2
+
+
+def test_residual_rejects_a_block_that_changes_the_shape():
+    with pytest.raises(ValueError, match=r"Residual: the block maps shape \(2, 3\) to \(2, 4\)"):
+        nn.Residual(nn.Linear(3, 4))(_x((2, 3)))

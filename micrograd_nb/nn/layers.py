@@ -343,4 +343,10 @@ class Residual(Module):
         self.block = block
 
     def forward(self, x):
-        return x + self.block(x)
+        out = self.block(x)
+        if np.shape(out) != np.shape(x):
+            raise ValueError(
+                f"Residual: the block maps shape {np.shape(x)} to {np.shape(out)}; a skip "
+                "connection x + block(x) needs the block to keep the shape"
+            )
+        return x + out
