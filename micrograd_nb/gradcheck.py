@@ -348,7 +348,7 @@ def _dtype_hint(inputs: tuple, outputs: tuple) -> list[str]:
         return []
     return [
         f"precision: the check runs in {'/'.join(sorted(low))}, where finite differences are "
-        "only accurate to about 1e-3 relative (float16: 1e-1). Check in float64 "
+        "only accurate to about 1e-5..1e-3 relative (float16: 1e-1). Check in float64 "
         "(Tensor(x, dtype=np.float64)) or pass a larger eps and a looser atol/rtol."
     ]
 
