@@ -13,7 +13,8 @@ import pytest
 def voila_server(tmp_path):
     """Start Voilà for a notebook: `server = voila_server(cells_or_path)`; stopped after the test.
 
-    Pass a path to an existing .ipynb, or a list of code-cell sources to write one in tmp_path.
+    Pass a path to an existing .ipynb, or code (one string, or a list of cell sources) to write
+    a notebook in tmp_path.
     The server's `.url` is what to open in the browser.
     """
     from browser_support import VoilaServer, write_notebook
@@ -21,10 +22,13 @@ def voila_server(tmp_path):
     servers = []
 
     def serve(notebook: Path | str | Sequence[str], name: str = "notebook") -> VoilaServer:
-        if isinstance(notebook, (str, Path)) and str(notebook).endswith(".ipynb"):
+        if isinstance(notebook, Path) or (
+            isinstance(notebook, str) and notebook.endswith(".ipynb")
+        ):
             path = Path(notebook)
         else:
-            path = write_notebook(tmp_path / f"{name}.ipynb", list(notebook))
+            cells = [notebook] if isinstance(notebook, str) else list(notebook)
+            path = write_notebook(tmp_path / f"{name}.ipynb", cells)
         server = VoilaServer(path)
         servers.append(server)
         return server.start()
