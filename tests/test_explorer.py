@@ -22,7 +22,7 @@ def explorer():
 
 def set_controls(explorer, **values):
     defaults = dict(depth=10, width=64, activation="sigmoid", init="xavier", std=1.0,
-                    residual=False, norm=None, clip=None, dtype="float32", seed=0)  # fmt: skip
+                    residual=False, norm="none", clip="off", dtype="float32", seed=0)  # fmt: skip
     for name, value in {**defaults, **values}.items():
         getattr(explorer, name).value = value
 

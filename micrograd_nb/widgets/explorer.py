@@ -28,8 +28,9 @@ from .training import TrainingHistory, train
 
 #: the verdict's colour by kind
 COLORS = {"vanishing": "#2166ac", "exploding": "#b2182b", "healthy": "#1b7837"}
-CLIP_OPTIONS = [("off", None), ("0.1", 0.1), ("1", 1.0), ("10", 10.0), ("100", 100.0)]
-NORM_OPTIONS = [("none", None), ("batch", "batch"), ("layer", "layer")]
+# "off"/"none" stand for None: a Dropdown shows a None value as an empty box.
+CLIP_OPTIONS = [("off", "off"), ("0.1", 0.1), ("1", 1.0), ("10", 10.0), ("100", 100.0)]
+NORM_OPTIONS = [("none", "none"), ("batch", "batch"), ("layer", "layer")]
 
 
 class GradientFlowExplorer(Explorer):
@@ -66,8 +67,12 @@ class GradientFlowExplorer(Explorer):
             value=s.std, base=10, min=-3, max=1, step=0.05, description="std", **wide
         )
         self.residual = W.Checkbox(value=s.residual, description="residual", indent=False)
-        self.norm = W.Dropdown(options=NORM_OPTIONS, value=s.norm, description="norm", **wide)
-        self.clip = W.Dropdown(options=CLIP_OPTIONS, value=s.clip, description="clip ‖g‖", **wide)
+        self.norm = W.Dropdown(
+            options=NORM_OPTIONS, value=s.norm or "none", description="norm", **wide
+        )
+        self.clip = W.Dropdown(
+            options=CLIP_OPTIONS, value=s.clip or "off", description="clip ‖g‖", **wide
+        )
         self.dtype = W.Dropdown(
             options=list(DTYPE_NAMES), value=s.dtype, description="dtype", **wide
         )
@@ -94,6 +99,14 @@ class GradientFlowExplorer(Explorer):
         self.init.observe(lambda change: self._sync_std(), names="value")
         self._sync_std()
         self.train_button.on_click(lambda button: self.train())
+        self.train_image.layout.display = "none"  # until the first training run
+        # CSS classes, so that browser tests (and custom styles) can find the parts
+        for widget, name in [(self.image, "picture"), (self.message, "message"),
+                             (self.depth, "depth"), (self.activation, "activation"),
+                             (self.init, "init"), (self.train_button, "train"),
+                             (self.train_status, "train-status"),
+                             (self.train_image, "train-picture")]:  # fmt: skip
+            widget.add_class(f"mg-flow-{name}")
         self._box = W.VBox(
             [
                 W.HBox(
@@ -126,8 +139,8 @@ class GradientFlowExplorer(Explorer):
             init=self.init.value,
             std=self.std.value,
             residual=self.residual.value,
-            norm=self.norm.value,
-            clip=self.clip.value,
+            norm=None if self.norm.value in (None, "none") else self.norm.value,
+            clip=None if self.clip.value in (None, "off") else float(self.clip.value),
             dtype=self.dtype.value,
             seed=self.seed.value,
             batch_size=self.batch_size,
@@ -181,7 +194,7 @@ class GradientFlowExplorer(Explorer):
         ax.set_title("gradient per layer")
         (self._line_w,) = ax.plot([], [], "o-", ms=3, color="#d62728", label="‖∂L/∂W‖ weights")
         (self._line_z,) = ax.plot([], [], "--", color="#1f77b4", label="‖∂L/∂z‖ received")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="best", fontsize=8)
         ax.grid(alpha=0.3)
         ax = self._ax_spread
         log_axis(ax)
@@ -277,3 +290,4 @@ class GradientFlowExplorer(Explorer):
         ax_grad.set_title("‖∂L/∂W‖ over training")
         ax_grad.legend(loc="best", fontsize=8)
         self.train_image.value = png_bytes(self._train_fig)
+        self.train_image.layout.display = None
