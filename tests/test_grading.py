@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_nb.grading import EXERCISES, check
+from micrograd_nb.grading import EXERCISES, check, core, sandbox
 from micrograd_nb.grading.cli import grade
-from micrograd_nb.grading.core import run_in_process
 from micrograd_nb.grading.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +32,7 @@ def test_there_are_at_least_12_exercises_each_with_a_solution_and_notebook():
 
 @pytest.mark.parametrize("exercise", sorted(EXERCISES))
 def test_reference_solution_scores_full_marks(exercise):
-    results = run_in_process(EXERCISES[exercise], solution_namespace(exercise))
+    results = core.run_in_process(EXERCISES[exercise], solution_namespace(exercise))
     assert results and all(r.passed for r in results), [r.feedback for r in results]
 
 
@@ -400,7 +399,7 @@ def test_the_catalogue_is_large_enough():
 def test_wrong_solution_loses_marks_with_specific_feedback(exercise, code, failing, words):
     namespace = solution_namespace(exercise)
     exec(compile(code, "<submission>", "exec"), namespace)
-    results = run_in_process(EXERCISES[exercise], namespace)
+    results = core.run_in_process(EXERCISES[exercise], namespace)
     assert sum(r.score for r in results) < sum(r.max_score for r in results)
     failed = [r for r in results if not r.passed and failing in r.name]
     assert failed, [(r.name, r.feedback) for r in results]
@@ -563,9 +562,16 @@ def test_megabytes_of_prints_do_not_disturb_grading(tmp_path):
     assert len(results["d/dx"].output) < 300
 
 
-def test_tampering_with_the_checker_changes_nothing(tmp_path):
-    target = ROOT / "micrograd_nb" / "grading" / "checks" / "mul_pow.py"
-    before = target.read_bytes()
+@pytest.fixture
+def watched_file(tmp_path, monkeypatch):
+    """A stand-in for a grader file, watched like the real ones (the real ones stay untouched)."""
+    target = tmp_path / "checker_copy.py"
+    target.write_text("EXERCISE = 'original'\n")
+    monkeypatch.setattr(sandbox, "grader_files", lambda: [target])
+    return target
+
+
+def test_tampering_with_the_checker_changes_nothing(tmp_path, watched_file):
     outside = tmp_path / "written.txt"
     code = f"""
         import numpy as np, sys
@@ -576,11 +582,12 @@ def test_tampering_with_the_checker_changes_nothing(tmp_path):
             for name in ("expect_close", "judge_test", "Wrong"):
                 if hasattr(module, name):
                     setattr(module, name, None)
-        try:
-            with open({str(target)!r}, "a") as f:
-                f.write("EXERCISE.tests.clear()")
-        except OSError:
-            pass
+        for path in ({str(watched_file)!r},):
+            try:
+                with open(path, "a") as f:
+                    f.write("EXERCISE.tests.clear()")
+            except OSError:
+                pass
         try:
             open({str(outside)!r}, "w").write("data")
         except OSError:
@@ -593,24 +600,18 @@ def test_tampering_with_the_checker_changes_nothing(tmp_path):
     results = sandboxed(tmp_path, code)
     assert len(results) == 3 and all(r.score == 0 for r in results.values())
     assert "d/dx is wrong: numerical 3.0, yours 0.0" in results["d/dx"].feedback
-    assert target.read_bytes() == before
+    assert watched_file.read_text() == "EXERCISE = 'original'\n"  # appending failed: EFBIG
     assert not outside.exists() or outside.read_text() == ""
 
 
-def test_rewritten_checker_file_is_restored_and_scores_zero(tmp_path):
-    target = ROOT / "micrograd_nb" / "grading" / "checks" / "mul_pow.py"
-    before = target.read_bytes()
+def test_rewritten_checker_file_is_restored_and_scores_zero(tmp_path, watched_file):
     code = f"""
-        open({str(target)!r}, "w").close()   # truncation is allowed by the file-size limit
+        open({str(watched_file)!r}, "w").close()   # truncation is allowed by the file-size limit
         def mul_backward(x, y, grad):
             return y * grad, x * grad
         """
-    try:
-        results = sandboxed(tmp_path, code, GOOD_POW)
-    finally:
-        if target.read_bytes() != before:  # never leave the checker broken
-            target.write_bytes(before)
-    assert target.read_bytes() == before
+    results = sandboxed(tmp_path, code, GOOD_POW)
+    assert watched_file.read_text() == "EXERCISE = 'original'\n"
     assert all(
         r.score == 0 and "changed the grader's files" in r.feedback for r in results.values()
     )

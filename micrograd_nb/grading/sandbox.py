@@ -211,11 +211,19 @@ def run_exercise(
     return [r for r in results if r is not None]
 
 
-def _snapshot() -> dict[Path, bytes]:
-    """The grader's own source files, to detect (and undo) a submission that rewrites them."""
+def grader_files() -> list[Path]:
+    """The grader's own source files, watched while learner code runs."""
     package = Path(__file__).resolve().parent
-    files = [*package.rglob("*.py"), package.parent / "gradcheck.py"]
-    return {f: f.read_bytes() for f in files if f.is_file()}
+    return [*package.rglob("*.py"), package.parent / "gradcheck.py"]
+
+
+def _snapshot() -> dict[Path, bytes]:
+    """The grader's files' bytes, to detect (and undo) a submission that rewrites them.
+
+    The child cannot grow any file (RLIMIT_FSIZE = 0) but could still truncate one; the verdict
+    of this run is safe anyway (the checks are loaded in this process), this protects the next.
+    """
+    return {f: f.read_bytes() for f in grader_files() if f.is_file()}
 
 
 def _restore(snapshot: dict[Path, bytes]) -> bool:
