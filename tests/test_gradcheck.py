@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import micrograd_nb as mg
 from micrograd_nb.gradcheck import default_eps, numerical_jacobian
@@ -310,3 +312,21 @@ def test_gradgradcheck_catches_a_non_differentiable_backward():
     # d/dx of the frozen 2x·v is 0 in the rule but 2v in truth.
     assert info.value.input_index == 0
     assert info.value.analytical == 0.0 and abs(info.value.numerical) > 1e-3
+
+
+# ---- property: numerical and analytical gradients agree on smooth random functions ----------
+@settings(deadline=None, max_examples=15)
+@given(
+    st.lists(st.floats(-2, 2), min_size=2, max_size=6),
+    st.floats(0.1, 3),
+)
+def test_numerical_grad_agrees_with_backprop_property(values, scale):
+    x = mg.Tensor(np.array(values), requires_grad=True)
+
+    def fn(x):
+        return ((x * scale).tanh() * x.exp() + (x * x).sigmoid()).sum()
+
+    (numerical,) = mg.numerical_grad(fn, [x])
+    (analytical,) = mg.grad(fn(x), [x])
+    np.testing.assert_allclose(numerical, analytical, rtol=1e-6, atol=1e-8)
+    assert mg.gradcheck(fn, [x])

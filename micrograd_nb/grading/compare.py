@@ -102,11 +102,13 @@ def expect_close(
     message = (
         f"{what} is wrong{index}: {label} {fmt(expected[worst])}, yours {fmt(mine[worst])}{at}"
     )
-    hints = [hint for alternative, hint in mistakes if _matches(mine, alternative, expected)]
-    if not hints:
-        hints = _generic_hints(mine, expected)
+    # The first matching typical mistake is the most specific explanation.
+    hints = [
+        hint for alternative, hint in mistakes if hint and _matches(mine, alternative, expected)
+    ]
+    hints = hints[:1] or _generic_hints(mine, expected)
     if hints:
-        message += " — " + "; ".join(dict.fromkeys(hints))
+        message += " — " + hints[0]
     raise Wrong(message)
 
 

@@ -126,7 +126,7 @@ def _judge(case: Case, value, args) -> None:
                 mistakes.append(
                     (
                         local * expected[user],
-                        f"'{name}' feeds {len(uses)} operations and yours is only the contribution "
+                        f"'{name}' is used {len(uses)} times and yours is only the contribution "
                         f"through '{user}': contributions must add up (`+=`, not `=`)",
                     )
                 )
