@@ -35,6 +35,7 @@ class DrawOptions:
     max_nodes: int = 150
     legend: bool = True
     grad_name: str = "grad"
+    max_width: float | None = 10.0  # inches; graphviz scales larger pictures down to this
 
     def __post_init__(self):
         if self.rankdir not in ("LR", "TB", "RL", "BT"):
@@ -53,6 +54,13 @@ class DotGraph:
     node_ids: dict[int, str] = field(default_factory=dict)  # id(node) -> DOT node name
     shown: int = 0  # value nodes drawn
     total: int = 0  # value nodes in the graph
+
+
+def _size(options: DrawOptions) -> str:
+    """Graphviz `size` attribute: shrink (never grow) the drawing to `max_width` inches wide."""
+    if options.max_width is None:
+        return ""
+    return f', size="{float(options.max_width):g},1000"'
 
 
 def nearest_nodes(roots: Sequence[Node], limit: int) -> tuple[list[Node], int]:
@@ -176,7 +184,7 @@ def build_dot(
 
     out = [
         "digraph G {\n",
-        f'  graph [rankdir={options.rankdir}, fontname="Helvetica", fontsize=12];\n',
+        f'  graph [rankdir={options.rankdir}, fontname="Helvetica", fontsize=12{_size(options)}];\n',
         '  node [fontname="Helvetica", fontsize=11];\n',
         '  edge [fontname="Helvetica", color="#555555"];\n',
     ]

@@ -78,6 +78,7 @@ def draw(
     params: Mapping[str, Node] | None = None,
     legend: bool = True,
     title: str = "",
+    max_width: float | None = 10.0,
 ) -> Drawing:
     """Draw the graph that computed `root`: every value with its data and gradient.
 
@@ -88,6 +89,7 @@ def draw(
       Values) or `params={"layer.weight": W, ...}`: name the parameters and group them, with
       the operations that use them, into one box per module.
     - `legend`: explain the colour scale (colour = |grad| on a log scale).
+    - `max_width`: inches; a wider picture is scaled down to fit a notebook (None: never).
     """
     options = DrawOptions(
         rankdir=rankdir,
@@ -95,6 +97,7 @@ def draw(
         show_grad=show_grad,
         max_nodes=max_nodes,
         legend=legend,
+        max_width=max_width,
     )
     names = collect_names(module, params) if (module is not None or params is not None) else None
     return Drawing(build_dot(root, options, names=names, title=title))
