@@ -744,3 +744,10 @@ def test_error_location_in_a_notebook(tmp_path):
     results, _ = grade(str(path))
     assert "ZeroDivisionError" in results[0].feedback
     assert "(code cell 2, line 2)" in results[0].feedback
+
+
+def test_unknown_exercise_name_is_reported_not_raised(tmp_path):
+    path = tmp_path / "sub.py"
+    path.write_text((SOLUTIONS / "mul_pow.py").read_text())
+    results, _ = grade(str(path), ["no_such_exercise"])
+    assert results[0].score == 0 and "unknown exercise no_such_exercise" in results[0].feedback

@@ -22,7 +22,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--exercise",
         action="append",
-        choices=sorted(EXERCISES),
         metavar="NAME",
         help="grade only this exercise (repeatable); by default the exercises whose functions the "
         f"submission defines. Names: {', '.join(EXERCISES)}",
@@ -40,6 +39,10 @@ def grade(submission: str, exercises: list[str] | None = None, limits: Limits | 
         source = read_submission(submission)
     except SubmissionError as err:
         return [TestResult("submission", "read the submission", 0.0, 1.0, str(err))], [str(err)]
+    unknown = [name for name in exercises or [] if name not in EXERCISES]
+    if unknown:
+        reason = f"unknown exercise {', '.join(unknown)}; known: {', '.join(EXERCISES)}"
+        return [TestResult("submission", "choose the exercise", 0.0, 1.0, reason)], [reason]
     if not exercises:
         if source.exercise in EXERCISES:
             exercises = [source.exercise]
