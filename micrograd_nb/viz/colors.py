@@ -73,8 +73,12 @@ def legend_swatches() -> list[Swatch]:
     return swatches
 
 
-def legend_dot(node_id: str = "legend", grad_name: str = "grad") -> str:
-    """A DOT node (HTML-like table, one row of swatches) explaining the colour scale and shapes."""
+def legend_table(grad_name: str = "grad", title: str = "") -> str:
+    """An HTML-like table (one row of swatches) explaining the colour scale and the shapes.
+
+    It is used as the graph's own label, so it sits above the drawing without taking part in
+    the layout (as a node it would widen the first rank and stretch every edge leaving it).
+    """
     swatches = legend_swatches()
     cells = "".join(
         f'<td bgcolor="{s.color}"><font color="{font_color(s.color)}">'
@@ -82,14 +86,22 @@ def legend_dot(node_id: str = "legend", grad_name: str = "grad") -> str:
         for s in swatches
     )
     n = len(swatches)
-    rows = [
+    rows = (
+        [f'<tr><td colspan="{n}" border="0"><font point-size="14">{_html(title)}</font></td></tr>']
+        if title
+        else []
+    )
+    rows += [
         f'<tr><td colspan="{n}"><b>colour = |{grad_name}| (log scale; a tensor\'s L2 norm)</b></td></tr>',
         f"<tr>{cells}</tr>",
         f'<tr><td colspan="{n}">rounded bold box: leaf (parameter or input) · square box: '
         "intermediate · dashed box: constant (no gradient)</td></tr>",
     ]
-    table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">' + "".join(rows)
-    return f"  {node_id} [shape=plaintext, fontsize=9, label=<{table}</table>>];\n"
+    return (
+        '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _html(text: str) -> str:

@@ -188,7 +188,10 @@ def build_dot(
         '  node [fontname="Helvetica", fontsize=11];\n',
         '  edge [fontname="Helvetica", color="#555555"];\n',
     ]
-    if title:
+    if options.show_grad and options.legend:
+        legend = colors.legend_table(grad_name=options.grad_name, title=title)
+        out.append(f'  labelloc="t";\n  fontsize=9;\n  label=<{legend}>;\n')
+    elif title:
         out.append(f'  labelloc="t";\n  label="{_escape(title)}";\n')
     out.extend(_clusters(lines_by_cluster, names))
     out.extend(edges)
@@ -199,8 +202,6 @@ def build_dot(
             f'(graph has {total:,}; max_nodes={options.max_nodes})"];\n'
         )
         out.extend(f"  more -> {op} [style=dashed];\n" for op in cut_ops)
-    if options.show_grad and options.legend:
-        out.append(colors.legend_dot(grad_name=options.grad_name))
     out.append("}\n")
     return DotGraph("".join(out), node_ids, len(kept), total)
 
