@@ -508,7 +508,7 @@ def sandboxed(tmp_path, code: str, extra: str = "", **limits):
     path = tmp_path / "submission.py"
     path.write_text(textwrap.dedent(code) + extra)
     results, _ = grade(
-        str(path), ["mul_pow"], Limits(**{"timeout": 1.5, "load_timeout": 5, **limits})
+        str(path), ["mul_pow"], Limits(**{"timeout": 1.5, "load_timeout": 20, **limits})
     )
     return {r.name.split(":")[1].strip() if ":" in r.name else r.name: r for r in results}
 
