@@ -110,6 +110,18 @@ def _with_data(x: Any, flat: np.ndarray) -> Any:
     return float(values)
 
 
+def _cast(x: Any, dtype: np.dtype) -> Any:
+    """A float Tensor/array input as a copy in `dtype` (others unchanged)."""
+    data = x.data if isinstance(x, Node) else x
+    if not isinstance(data, np.ndarray) or not np.issubdtype(data.dtype, np.floating):
+        return x
+    if not isinstance(x, Node):
+        return data.astype(dtype)
+    node = type(x)._from_op(data.astype(dtype), None, x.requires_grad)
+    node.label = x.label
+    return node
+
+
 def _outputs_tuple(result: Any) -> tuple:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
@@ -172,7 +184,11 @@ def numerical_jacobian(fn: Callable, inputs: Any, eps: float | None = None) -> l
 
 
 def numerical_grad(
-    fn: Callable, inputs: Any, eps: float | None = None, grad_outputs: Any = None
+    fn: Callable,
+    inputs: Any,
+    eps: float | None = None,
+    grad_outputs: Any = None,
+    dtype: Any = None,
 ) -> tuple:
     """(L(θ+εeᵢ) − L(θ−εeᵢ)) / 2ε for every element, with L = Σ outputs · grad_outputs.
 
@@ -180,9 +196,12 @@ def numerical_grad(
     shaped like the input (a float for a `Value` or a float input, a float64 ndarray otherwise).
     For a non-scalar output pass `grad_outputs` (an array of the output's shape).
     Differences are formed in float64; each input is perturbed in its own dtype with
-    ε = cbrt(machine eps of that dtype) unless `eps` is given.
+    ε = cbrt(machine eps of that dtype) unless `eps` is given. `dtype=np.float64` evaluates fn on
+    float64 copies of float Tensor/array inputs instead: an accurate oracle for float32 code.
     """
     inputs = _as_tuple(inputs)
+    if dtype is not None:
+        inputs = tuple(_cast(x, np.dtype(dtype)) for x in inputs)
     outputs = _outputs_tuple(fn(*inputs))
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)

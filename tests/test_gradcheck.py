@@ -164,6 +164,18 @@ def test_float32_input_is_perturbed_with_float32_eps():
     np.testing.assert_allclose(g, [1.0, 3.0], rtol=1e-3)
 
 
+def test_numerical_grad_float64_oracle_for_float32_inputs():
+    x = mg.Tensor([0.3, -1.2, 2.0], dtype=np.float32, requires_grad=True)
+    (g32,) = mg.numerical_grad(lambda x: (x.tanh() * x).sum(), [x])
+    (g64,) = mg.numerical_grad(lambda x: (x.tanh() * x).sum(), [x], dtype=np.float64)
+    exact = np.tanh(x.data.astype(np.float64)) + x.data * (
+        1 - np.tanh(x.data.astype(np.float64)) ** 2
+    )
+    np.testing.assert_allclose(g64, exact, rtol=1e-9)
+    assert np.max(np.abs(g32 - exact)) > 10 * np.max(np.abs(g64 - exact))
+    assert x.dtype == np.float32  # the input itself is untouched
+
+
 # ---- gradcheck passes on correct gradients ---------------------------------------------------
 @pytest.mark.parametrize(
     "fn, shapes",
