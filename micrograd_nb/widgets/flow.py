@@ -145,13 +145,13 @@ def _autocast(config: FlowConfig):
 
 
 def fmt(x: float) -> str:
-    """A number for a sentence: 0.31, 35, 4e-7, 1.9e+4."""
+    """A number for a sentence: 0.31, 35, 940, 4e-7, 3.5e4."""
     if not math.isfinite(x):
         return str(x)
     if x != 0 and (abs(x) < 1e-2 or abs(x) >= 1e4):
-        mantissa, exponent = f"{x:.2g}".split("e") if "e" in f"{x:.2g}" else (f"{x:.2g}", "0")
-        return f"{mantissa}e{int(exponent)}" if exponent != "0" else mantissa
-    return f"{x:.2g}"
+        mantissa, exponent = f"{x:.1e}".split("e")
+        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.2g}"
 
 
 def describe(received, loss: float = 0.0, spreads=None) -> tuple[str, str]:
