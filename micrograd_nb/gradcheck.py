@@ -110,6 +110,18 @@ def _with_data(x: Any, flat: np.ndarray) -> Any:
     return float(values)
 
 
+def _nudged(x: Any, flat: np.ndarray, k: int, step: float) -> tuple[Any, float]:
+    """x with element k moved by `step`, and that element's value as actually stored.
+
+    In float32 x + ε is rounded; dividing by the stored difference instead of 2ε removes that
+    rounding from the quotient.
+    """
+    moved = flat.copy()
+    moved[k] += step
+    node = _with_data(x, moved)
+    return node, float(_raw_array(node).ravel()[k])
+
+
 def _cast(x: Any, dtype: np.dtype) -> Any:
     """A float Tensor/array input as a copy in `dtype` (others unchanged)."""
     data = x.data if isinstance(x, Node) else x
@@ -168,17 +180,16 @@ def numerical_jacobian(fn: Callable, inputs: Any, eps: float | None = None) -> l
         h = default_eps(_dtype_of(x)) if eps is None else float(eps)
         base = _raw_array(x).ravel()
         for k in range(base.size):
-            columns = []
+            columns, points = [], []
             for sign in (1.0, -1.0):
-                flat = base.copy()
-                flat[k] += sign * h
                 args = list(inputs)
-                args[i] = _with_data(x, flat)
+                args[i], point = _nudged(x, base, k, sign * h)
                 columns.append(_flat_outputs(fn(*args)))
+                points.append(point)
             for j, shape in enumerate(out_shapes):
                 if columns[0][j].size == 0:
                     continue
-                column = (columns[0][j] - columns[1][j]) / (2.0 * h)
+                column = (columns[0][j] - columns[1][j]) / (points[0] - points[1])
                 jacobians[j][i].reshape(int(np.prod(shape)), base.size)[:, k] = column
     return jacobians
 
@@ -239,14 +250,11 @@ def numerical_grad(
         g = np.zeros(flat.size)
         for k in range(flat.size):
             args = list(inputs)
-            plus, minus = flat.copy(), flat.copy()
-            plus[k] += h
-            minus[k] -= h
-            args[i] = _with_data(x, plus)
+            args[i], x_plus = _nudged(x, flat, k, h)
             f_plus = loss(*args)
-            args[i] = _with_data(x, minus)
+            args[i], x_minus = _nudged(x, flat, k, -h)
             f_minus = loss(*args)
-            g[k] = (f_plus - f_minus) / (2.0 * h)
+            g[k] = (f_plus - f_minus) / (x_plus - x_minus)
         is_scalar_input = not isinstance(x.data if isinstance(x, Node) else x, np.ndarray)
         result.append(float(g[0]) if is_scalar_input else g.reshape(base.shape))
     return tuple(result)
