@@ -106,3 +106,25 @@ def test_track_saved_memory_without_checkpoints_is_the_graph_at_backward():
         tracker.sample(y)
         y.backward()
     assert tracker.peak_bytes == saved_bytes(y)
+
+
+def test_autocast_mlp_activations_hold_half_the_bytes():
+    mg.manual_seed(0)
+    layers = []
+    for _ in range(4):
+        layers += [mg.nn.Linear(16, 16, dtype=np.float32), mg.nn.ReLU()]
+    x = leaf((8, 16), np.float32)
+
+    def forward():
+        h = x
+        for layer in layers:
+            h = layer(h)
+        return h
+
+    f32 = graph_memory(forward())
+    with mg.amp.autocast():
+        f16 = graph_memory(forward())
+    # per layer: the matmul, bias-add and relu outputs and relu's mask, each now float16
+    assert f16.activation_bytes * 2 == f32.activation_bytes
+    # plus the float16 copies of the weights and biases
+    assert f16.parameter_copy_bytes == 4 * (16 * 16 + 16) * 2

@@ -9,7 +9,10 @@ runs, PyTorch's three lists in small:
   float16 inputs are cast up to float32, because their results over- or underflow float16
   (e**12 > 65504, the float16 maximum) or lose digits when many terms are added.
 - **everything else** (+, *, relu, reshapes, ...) runs in its inputs' dtype, promoting to the
-  widest, as NumPy (and PyTorch) do: float16 + float32 gives float32.
+  widest, as NumPy (and PyTorch) do: float16 + float32 gives float32. One exception: a float32
+  *parameter* meeting a float16 activation is cast to float16, as autocast casts a layer's
+  weights *and bias* (`Linear` computes x @ W.T + b; PyTorch's float16 `linear` includes the bias).
+  So activations stay float16 from one layer to the next, and hold half the memory.
 
 Parameters stay float32 ("master weights"): the cast to float16 is a graph node (`Cast`)
 whose backward casts the gradient back, so every parameter receives a float32 `.grad`.
@@ -81,7 +84,20 @@ class _Policy:
             return low, _cast_floats(nodes, self.dtype)
         if fn.name in FLOAT32_OPS:
             return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
+        if len(nodes) > 1 and any(_is_array_of(x, self.dtype) for x in nodes):
+            # a bias (or another parameter) combined with float16 activations: cast it down
+            return fn, tuple(
+                Cast.apply(x, dtype=self.dtype) if _is_float32_parameter(x) else x for x in nodes
+            )
         return fn, nodes
+
+
+def _is_array_of(x: Node, dtype: np.dtype) -> bool:
+    return type(x.data) is np.ndarray and x.data.dtype == dtype
+
+
+def _is_float32_parameter(x: Node) -> bool:
+    return x.is_leaf and x.requires_grad and _is_array_of(x, np.dtype(np.float32))
 
 
 class autocast(contextlib.ContextDecorator):
