@@ -146,3 +146,37 @@ def test_only_segment_boundaries_are_held_and_the_peak_is_one_segment():
     one_segment = per_layer * depth // segments
     assert tracker.peak_bytes == tracker.base_bytes + one_segment
     assert tracker.peak_bytes < plain / 2
+
+
+def test_recomputation_runs_under_the_autocast_of_the_forward_pass():
+    mg.manual_seed(0)
+    layers = []
+    for _ in range(4):
+        layers += [mg.nn.Linear(8, 8, dtype=np.float32), mg.nn.ReLU()]
+    params = params_of(layers)
+    x = mg.Tensor(np.random.default_rng(0).standard_normal((5, 8)).astype(np.float32))
+    results = []
+    for segments in (0, 2):
+        for p in params:
+            p.grad = None
+        with mg.amp.autocast():
+            h = checkpoint_sequential(layers, segments, x) if segments else x
+            if not segments:
+                for m in layers:
+                    h = m(h)
+            loss = (h**2).mean()
+        assert h.dtype == np.float16
+        loss.backward()  # outside the autocast block, as usual
+        results.append([p.grad.copy() for p in params])
+    for plain, ckpt in zip(*results):
+        assert ckpt.dtype == np.float32
+        np.testing.assert_array_equal(plain, ckpt)
+
+
+def test_forward_mode_flows_through_a_checkpoint():
+    W = mg.Tensor(np.random.default_rng(0).standard_normal((3, 3)))
+    x = mg.Tensor(np.ones(3))
+    v = np.array([1.0, 0.0, 2.0])
+    _, plain = mg.jvp(lambda t: (W @ t).tanh(), (x,), (v,))
+    _, through = mg.jvp(lambda t: checkpoint(lambda h: (W @ h).tanh(), t), (x,), (v,))
+    np.testing.assert_allclose(through, plain)

@@ -27,20 +27,24 @@ from ..autograd import (
     is_grad_enabled,
     topological_order,
 )
+from ..autograd.function import _autocast, _forward_mode
 from ..memory import note_recomputed, track_saved_memory
 
 
 class _Segment:
     """What a checkpoint node needs to run its function again: fn, the arguments' layout."""
 
-    __slots__ = ("fn", "args", "node_positions", "n_params", "rng_state")
+    __slots__ = ("fn", "args", "node_positions", "n_params", "rng_state", "autocast_policy")
 
-    def __init__(self, fn: Callable, args: tuple, node_positions: list[int], rng_state):
+    def __init__(self, fn: Callable, args: tuple, node_positions: list[int]):
         self.fn = fn
         self.args = args  # non-node arguments are kept as they are; nodes are re-supplied
         self.node_positions = node_positions
         self.n_params = 0
-        self.rng_state = rng_state
+        # The recomputation must run exactly like the first pass: same random numbers (dropout
+        # masks) and same mixed-precision policy (backward usually runs outside `autocast`).
+        self.rng_state = np.random.get_state()
+        self.autocast_policy = _autocast.policy
 
     def run(self, nodes: list) -> Any:
         args = list(self.args)
@@ -75,8 +79,9 @@ class Checkpoint(Function):
         args, params = list(ctx.inputs[:n_args]), list(ctx.inputs[n_args:])
         differentiable = isinstance(grad_out, Node)
         # The same random numbers as in the forward pass (dropout masks, for example).
-        saved_rng = np.random.get_state()
+        saved_rng, saved_policy = np.random.get_state(), _autocast.policy
         np.random.set_state(segment.rng_state)
+        _autocast.policy = segment.autocast_policy
         try:
             with enable_grad():
                 # For a gradient of the gradient, rebuild on the real inputs so the result
@@ -99,6 +104,7 @@ class Checkpoint(Function):
                 )
         finally:
             np.random.set_state(saved_rng)
+            _autocast.policy = saved_policy
         by_id = {id(x): g for x, g in zip(wanted, grads)} if wanted else {}
         return tuple(by_id.get(id(x)) for x in inputs + params)
 
@@ -109,9 +115,11 @@ def checkpoint(fn: Callable, *args: Any) -> Node:
     if not node_positions:
         raise TypeError("checkpoint: pass at least one Tensor argument to fn")
     nodes = [args[i] for i in node_positions]
-    if not is_grad_enabled():
-        return fn(*args)  # nothing will be differentiated: an ordinary call
-    segment = _Segment(fn, args, node_positions, np.random.get_state())
+    if not is_grad_enabled() or _forward_mode.active:
+        # Nothing will be differentiated in reverse (or tangents must flow through fn in
+        # forward mode, which keeps nothing anyway): an ordinary call.
+        return fn(*args)
+    segment = _Segment(fn, args, node_positions)
     # Run fn once with the graph recorded on detached inputs: that finds the parameters fn
     # uses; then drop that graph and keep only the output's data.
     inputs = [_detached(x) for x in nodes]
