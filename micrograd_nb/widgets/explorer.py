@@ -79,7 +79,7 @@ class GradientFlowExplorer(Explorer):
         self.seed = W.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", **wide)
         self.steps = W.IntSlider(value=200, min=10, max=1000, step=10, description="steps", **wide)
         self.lr = W.FloatLogSlider(
-            value=0.1, base=10, min=-3, max=0, step=0.1, description="lr", **wide
+            value=0.05, base=10, min=-3, max=0, step=0.1, description="lr", **wide
         )
         self.train_button = W.Button(description="Train", icon="play", button_style="primary")
         self.train_status = W.HTML()

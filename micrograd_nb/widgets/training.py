@@ -41,7 +41,7 @@ class TrainingHistory:
 def train(
     config: FlowConfig,
     steps: int = 200,
-    lr: float = 0.1,
+    lr: float = 0.05,
     n_points: int = 200,
     callback: Callable[[int, TrainingHistory], None] | None = None,
 ) -> TrainingHistory:
