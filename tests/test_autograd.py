@@ -133,3 +133,27 @@ def test_backward_of_a_non_scalar_tensor_is_explained():
     x = mg.Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"shape \(2,\), not a single number"):
         (x * 2).backward()
+
+
+def test_gradient_of_a_gradient_with_respect_to_grad_outputs():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    v = mg.Tensor([3.0, -1.0], requires_grad=True)
+    (vjp,) = mg.grad(x * x, x, grad_outputs=v, create_graph=True)  # 2 x v
+    np.testing.assert_array_equal(vjp.data, [6.0, -4.0])
+    (dv,) = mg.grad(vjp.sum(), v)
+    np.testing.assert_array_equal(dv, [2.0, 4.0])
+
+
+def test_backward_rule_returning_a_wrong_shape_is_explained():
+    class WrongShape(mg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return np.ones(2)
+
+    x = mg.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"wrongshape.backward returned a gradient of shape \(2,\)"):
+        WrongShape.apply(x).sum().backward()
