@@ -11,6 +11,7 @@ from browser_support import VOILA_LOAD_TIMEOUT_MS, save_screenshot
 EXPLORER_NOTEBOOK = [
     "from micrograd_nb.widgets import GradientFlowExplorer",
     'explorer = GradientFlowExplorer(depth=10, width=64, activation="sigmoid", init="xavier")\n'
+    "explorer.steps.value = 30  # a short training run for the Train button\n"
     "explorer",
 ]
 
@@ -76,7 +77,9 @@ def test_depth_slider_and_activation_change_the_plot_and_verdict(voila_server, b
     print(f"drag 10 -> {slider}: {after_drag['redraws'] - before['redraws']} redraws, "
           f"last picture {settle:.2f} s after release")  # fmt: skip
     assert after_drag["depth"] == slider and after_drag["src"] != before["src"]
-    assert after_drag["verdict"].startswith("vanishing") and after_drag["verdict"] != before["verdict"]
+    assert (
+        after_drag["verdict"].startswith("vanishing") and after_drag["verdict"] != before["verdict"]
+    )
     # Coalesced: not one redraw per value the slider passed through.
     assert 1 <= after_drag["redraws"] - before["redraws"] <= slider - 10
     save_screenshot(page, "gradient_flow_explorer_1_sigmoid_deep")
@@ -94,4 +97,15 @@ def test_depth_slider_and_activation_change_the_plot_and_verdict(voila_server, b
     assert final["verdict"].startswith("healthy: layer 1 receives"), final["verdict"]
     assert final["src"] != after_drag["src"] and final["depth"] == slider
     save_screenshot(page, "gradient_flow_explorer_2_relu_he")
+
+    # Train: the loss and gradient-norm picture appears and the status reports the run.
+    assert not page.is_visible(".mg-flow-train-picture")
+    page.click(".mg-flow-train")
+    page.wait_for_function(
+        "() => document.querySelector('.mg-flow-train-status').innerText.includes('after 30 steps')",
+        timeout=30_000,
+    )
+    page.wait_for_selector(".mg-flow-train-picture[src]", state="visible")
+    assert re.search(r"loss [\d.]+ → [\d.]+", page.inner_text(".mg-flow-train-status"))
+    save_screenshot(page, "gradient_flow_explorer_3_trained")
     assert not [e for e in page.console_errors if "micrograd" in e or "Traceback" in e]
