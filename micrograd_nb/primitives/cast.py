@@ -71,12 +71,15 @@ def _astype(x, dtype) -> np.ndarray:
         return x.astype(dtype)
 
 
+def _round(x: np.ndarray, dtype) -> np.ndarray:
+    """x rounded to `dtype` (float16); overflow to inf is expected, and GradScaler looks for it."""
+    with np.errstate(over="ignore"):
+        return x.astype(dtype, copy=False)
+
+
 def matmul_accumulate(a, b):
     """a @ b with the products summed in float32 (BLAS) and the result rounded to a's dtype once."""
-    out_dtype = np.result_type(a, b)
-    product = np.matmul(widen(a), widen(b))
-    with np.errstate(over="ignore"):  # overflow to inf is expected; GradScaler looks for it
-        return product.astype(out_dtype, copy=False)
+    return _round(np.matmul(widen(a), widen(b)), np.result_type(a, b))
 
 
 def _mm(a, b):
@@ -103,6 +106,11 @@ class HalfMatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         a_shape, b_shape = ctx.inputs[0].shape, ctx.inputs[1].shape
         if len(a_shape) == 2 and len(b_shape) == 2:
+            if not isinstance(grad, Node):
+                g32 = widen(grad)  # widened once for both products
+                grad_a = _round(np.matmul(g32, widen(b).T), grad.dtype) if need_a else None
+                grad_b = _round(np.matmul(widen(a).T, g32), grad.dtype) if need_b else None
+                return grad_a, grad_b
             grad_a = _mm(grad, F.swap_last_axes(b)) if need_a else None
             grad_b = _mm(F.swap_last_axes(a), grad) if need_b else None
             return grad_a, grad_b
