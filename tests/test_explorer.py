@@ -311,9 +311,15 @@ def test_sigmoid_derivative_peaks_at_a_quarter():
     assert ex.x[np.argmax(ex.dy)] == pytest.approx(0.0, abs=1e-12)
     assert ex.derivative_at(0.0) == 0.25 and ex.derivative_at(3.0) < 0.05
     assert "0.25" in ex.message.value
+
+    def bound_marked():  # a horizontal line at 0.25 on the derivative's panel
+        return any(list(line.get_ydata()) == [0.25, 0.25] for line in ex._ax_df.lines)
+
+    assert bound_marked()
     picture = ex.image.value
     ex.activation.value = "tanh"
     assert ex.max_derivative == pytest.approx(1.0) and ex.image.value != picture
+    assert not bound_marked()
 
 
 def test_activation_explorer_range_moves_the_point_limits():
@@ -339,5 +345,9 @@ def test_init_explorer_tanh_saturates_with_a_large_init():
     ex = InitExplorer(activation="tanh", depth=8)
     assert ex.saturation["normal"][-1] > 0.5  # most units stuck near ±1, where tanh′ ≈ 0
     assert ex.saturation["xavier"][-1] < 0.05
+    picture = ex.image.value
+    ex.activation.value = "relu"
+    assert ex.image.value != picture and ex.stds["normal"][-1] > 1e3  # ReLU: unbounded
+    ex.activation.value = "tanh"
     counts, edges = ex.histograms["xavier"][8]
     assert counts.sum() > 0.99 * 512 * 64 and edges[0] >= -1 and edges[-1] <= 1
