@@ -71,7 +71,7 @@ class GradScaler:
         self.skipped_steps = 0
 
     # ---- the four calls of a training step ----------------------------------------------------
-    def scale(self, outputs):
+    def scale(self, outputs: Node | list | tuple) -> Node | list | tuple:
         """outputs · S (a recorded multiplication, so backward yields S·gradients)."""
         if not self._enabled:
             return outputs
@@ -107,7 +107,7 @@ class GradScaler:
         state["found_inf"] = found_inf
         state["stage"] = _UNSCALED
 
-    def step(self, optimizer: Any, *args, **kwargs):
+    def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
         """unscale_ (if not done yet), then optimizer.step() unless a gradient is inf/NaN."""
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
@@ -153,6 +153,7 @@ class GradScaler:
         return self._scale if self._enabled else 1.0
 
     def is_enabled(self) -> bool:
+        """False for a scaler made with enabled=False (then every call passes through)."""
         return self._enabled
 
     def state_dict(self) -> dict:
@@ -166,6 +167,7 @@ class GradScaler:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore what `state_dict` returned."""
         self._scale = float(state["scale"])
         self._growth_factor = float(state["growth_factor"])
         self._backoff_factor = float(state["backoff_factor"])
