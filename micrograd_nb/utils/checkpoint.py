@@ -78,7 +78,7 @@ class Checkpoint(Function):
         n_args = len(ctx.inputs) - segment.n_params
         args, params = list(ctx.inputs[:n_args]), list(ctx.inputs[n_args:])
         differentiable = isinstance(grad_out, Node)
-        # The same random numbers as in the forward pass (dropout masks, for example).
+        # Replay the forward pass's random state and autocast policy (see _Segment).
         saved_rng, saved_policy = np.random.get_state(), _autocast.policy
         np.random.set_state(segment.rng_state)
         _autocast.policy = segment.autocast_policy
@@ -91,21 +91,15 @@ class Checkpoint(Function):
                 if track_saved_memory._active:
                     note_recomputed(out)
                 wanted = [x for x in inputs + params if x.requires_grad]
-                grads = (
-                    grad(
-                        out,
-                        wanted,
-                        grad_outputs=grad_out,
-                        create_graph=differentiable,
-                        allow_unused=True,
-                    )  # fmt: skip
-                    if wanted and out.requires_grad
-                    else ()
-                )
+                grads = ()
+                if wanted and out.requires_grad:
+                    grads = grad(
+                        out, wanted, grad_out, create_graph=differentiable, allow_unused=True
+                    )
         finally:
             np.random.set_state(saved_rng)
             _autocast.policy = saved_policy
-        by_id = {id(x): g for x, g in zip(wanted, grads)} if wanted else {}
+        by_id = {id(x): g for x, g in zip(wanted, grads)}
         return tuple(by_id.get(id(x)) for x in inputs + params)
 
 
