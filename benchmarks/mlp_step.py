@@ -4,6 +4,9 @@ Batch 256, float32, ReLU, softmax cross-entropy (mean), forward + backward. The 
 reference is the same step with the backward pass written out by hand; PyTorch CPU is timed
 too when it is installed. All start from the same weights and must give the same loss and
 gradients. Run: python benchmarks/mlp_step.py [--repeats N]
+
+On a machine busy with other work, multi-threaded BLAS times swing wildly (threads wait for
+each other); `OPENBLAS_NUM_THREADS=1 python benchmarks/mlp_step.py` gives steadier ratios.
 """
 
 from __future__ import annotations
@@ -83,15 +86,22 @@ def torch_step(torch, x, y, params):
     return loss.item(), [p.grad for p in params]
 
 
-def time_interleaved(steps: dict, repeats: int) -> dict:
-    """Median seconds per call of each step, running them in turn so that a busy moment of
-    the machine slows all of them alike (two warm-up rounds first)."""
+def time_interleaved(steps: dict, repeats: int, block: int = 5) -> dict:
+    """Median seconds per call of each step.
+
+    The steps take turns in blocks of `block` calls, so that a busy moment of the machine
+    slows all of them alike; the first call of each block is not timed, so that each step
+    runs with the memory allocator in its own steady state (not the one the previous step
+    left behind, which changes how many page faults the next step takes).
+    """
     times = {name: [] for name in steps}
-    for round_ in range(repeats + 2):
+    rounds = max(1, -(-repeats // (block - 1)))
+    for _ in range(rounds):
         for name, step in steps.items():
-            start = time.perf_counter()
             step()
-            if round_ >= 2:
+            for _ in range(block - 1):
+                start = time.perf_counter()
+                step()
                 times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
@@ -111,21 +121,31 @@ def main() -> None:
     for g, r in zip(grads, ref_grads):
         assert g.dtype == np.float32 and np.allclose(g, r, rtol=1e-3, atol=1e-5)
 
+    # Like `.grad` in mg and PyTorch, the reference keeps its gradients until the next step
+    # (an optimizer needs them). Dropping them at once instead lets the allocator reuse the
+    # memory and skip page faults, so that variant is shown too, for the record.
+    held: dict = {}
+
+    def numpy_step_held():
+        held.clear()
+        held["loss"], held["grads"] = numpy_step(x, y, raw_params)
+
     steps = {
-        "NumPy by hand": lambda: numpy_step(x, y, raw_params),
+        "NumPy by hand": numpy_step_held,
         "mg.Tensor": lambda: mg_step(mg_x, y, mg_params),
+        "NumPy, grads dropped at once": lambda: numpy_step(x, y, raw_params),
     }
     medians = time_interleaved(steps, args.repeats)
     reference = medians["NumPy by hand"]
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, forward + backward")
     print(f"(median of {args.repeats} interleaved runs)")
     for name, seconds in medians.items():
-        print(f"  {name:14s}: {seconds * 1e3:7.2f} ms  ({seconds / reference:.2f}x NumPy)")
+        print(f"  {name:28s}: {seconds * 1e3:7.2f} ms  ({seconds / reference:.2f}x NumPy)")
 
     try:
         import torch
     except ImportError:
-        print("  PyTorch CPU   : not installed (pip install torch to compare)")
+        print("  PyTorch CPU                 : not installed (pip install torch to compare)")
         return
     # Timed in its own loop: PyTorch's OpenMP threads spin after each call and would slow
     # the NumPy runs interleaved with them.
@@ -136,10 +156,10 @@ def main() -> None:
     t_torch = time_interleaved(
         {"torch": lambda: torch_step(torch, t_x, t_y, t_params)}, args.repeats
     )
-    t_np = time_interleaved({"numpy": steps["NumPy by hand"]}, args.repeats)
+    t_np = time_interleaved({"numpy": numpy_step_held}, args.repeats)
     ratio = t_torch["torch"] / t_np["numpy"]
     print(
-        f"  {'PyTorch CPU':14s}: {t_torch['torch'] * 1e3:7.2f} ms  ({ratio:.2f}x NumPy, own loop)"
+        f"  {'PyTorch CPU':28s}: {t_torch['torch'] * 1e3:7.2f} ms  ({ratio:.2f}x NumPy, own loop)"
     )
 
 
