@@ -60,6 +60,11 @@ def unpack(what: str, value: Any, n: int) -> tuple:
     return tuple(value)
 
 
+def named_result(function: str, value: Any, names: Sequence[str], which: str) -> Any:
+    """The result named `which` of a function that returns several, e.g. `return dx, dW, db`."""
+    return dict(zip(names, unpack(function, value, len(names))))[which]
+
+
 def _close(a: np.ndarray, b: np.ndarray, atol: float, rtol: float) -> bool:
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ...gradcheck import numerical_grad
-from ..compare import expect_close, unpack, where_of
+from ..compare import expect_close, named_result, where_of
 from ..core import Case, Exercise, Test
+from ..oracle import backward_case
 
 
 def _mul_cases(rng) -> list[Case]:
@@ -12,23 +13,20 @@ def _mul_cases(rng) -> list[Case]:
     points += [tuple(rng.uniform(-3, 3, size=3)) for _ in range(3)]
     cases = []
     for x, y, g in points:
-        dx, dy = numerical_grad(lambda x, y: x * y, [x, y], grad_outputs=g)
-        data = {"dx": dx, "dy": dy, "x": x, "y": y, "g": g}
-        cases.append(Case((x, y, g), where_of(x=x, y=y, grad=g), data=data))
+        where = where_of(x=x, y=y, grad=g)
+        cases.append(backward_case(lambda x, y: x * y, [x, y], g, where, ("dx", "dy")))
     return cases
 
 
 def _mul_judge(which: str):
     def judge(case: Case, value, args) -> None:
-        dx, dy = unpack("mul_backward", value, 2)
-        d = case.data
-        x, y, g = d["x"], d["y"], d["g"]
-        mine = dx if which == "x" else dy
+        x, y, g = case.args
+        mine = named_result("mul_backward", value, ("x", "y"), which)
         mistakes = [
             (y * g if which == "y" else x * g, "x and y are swapped: dz/dx = y and dz/dy = x"),
             (y if which == "x" else x, "multiply by the upstream gradient `grad` (chain rule)"),
         ]
-        expect_close(f"d/d{which}", mine, d["d" + which], case.where, mistakes=mistakes)
+        expect_close(f"d/d{which}", mine, case.data["d" + which], case.where, mistakes=mistakes)
 
     return judge
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...gradcheck import numerical_grad
-from ..compare import as_array, expect_close, unpack
+from ..compare import as_array, expect_close, named_result
 from ..core import Case, Exercise, Test, Wrong
 
 
@@ -40,13 +40,13 @@ def _large(rng) -> list[Case]:
 
 def _judge(which: str):
     def judge(case: Case, value, args) -> None:
-        loss, dz = unpack("softmax_cross_entropy", value, 2)
         z, y = case.args
         n = len(y)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         p = e / e.sum(axis=1, keepdims=True)
         onehot = np.eye(z.shape[1])[y]
-        what, mine = ("the loss", loss) if which == "loss" else ("dlogits", dz)
+        what = "the loss" if which == "loss" else "dlogits"
+        mine = named_result("softmax_cross_entropy", value, ("loss", "dz"), which)
         if np.abs(z).max() > 500 and not np.all(np.isfinite(as_array(what, mine))):
             raise Wrong(
                 f"{what} contains nan/inf at {case.where}: exp(1000) overflows. Subtract each "
