@@ -22,6 +22,7 @@ Contracts (the same as `mg.grad`, so the two can be compared directly):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -426,21 +427,30 @@ def _relative_error(a: float, n: float) -> float:
     return 0.0 if scale == 0 else abs(a - n) / scale
 
 
+@dataclass(frozen=True)
+class _Check:
+    """One gradcheck call: what is checked (fn at inputs, giving outputs) and how strictly."""
+
+    fn: Callable
+    inputs: tuple
+    outputs: tuple
+    eps: float
+    atol: float
+    rtol: float
+    raise_exception: bool
+
+
 def _fail(
-    fn,
-    inputs,
-    outputs,
-    i,
-    j,
-    numerical,
-    analytical,
-    worst,
-    eps,
-    atol,
-    rtol,
-    raise_exception,
+    check: _Check,
+    i: int,
+    j: int,
+    numerical: np.ndarray,
+    analytical: np.ndarray,
+    worst: tuple,
     note: str = "",
 ) -> bool:
+    """Report the mismatch of d(output j)/d(input i): False, or a `GradcheckError` naming it."""
+    fn, inputs, outputs, eps = check.fn, check.inputs, check.outputs, check.eps
     out_shape = tuple(np.shape(outputs[j].data))
     out_index, in_index = worst[: len(out_shape)], worst[len(out_shape) :]
     n, a = float(numerical[worst]), float(analytical[worst])
@@ -463,13 +473,13 @@ def _fail(
         f"  numerical:  {n:.8g}   (central difference, eps={eps:.3g})",
         f"  analytical: {a:.8g}   (backward)",
         f"  relative error |a-n|/max(|a|,|n|) = {rel:.3g} "
-        f"(allowed: |a-n| <= atol + rtol*|n| with atol={atol:g}, rtol={rtol:g})",
+        f"(allowed: |a-n| <= atol + rtol*|n| with atol={check.atol:g}, rtol={check.rtol:g})",
     ]
     if numerical.size <= 16:
         message.append(f"  numerical Jacobian:\n{np.array2string(numerical, precision=6)}")
         message.append(f"  analytical Jacobian:\n{np.array2string(analytical, precision=6)}")
     message += [f"  hint: {h}" for h in hints]
-    if not raise_exception:
+    if not check.raise_exception:
         return False
     raise GradcheckError(
         "\n".join(message),
@@ -516,33 +526,23 @@ def gradcheck(
                 f"gradcheck: output {j} of fn is a {type(out).__name__}, not a Value/Tensor; "
                 "fn must compute with micrograd_nb operations on its arguments"
             )
+    check = _Check(fn, inputs, outputs, eps, atol, rtol, raise_exception)
     if fast_mode:
-        return _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, raise_exception)
+        return _fast_check(check, checked)
     numerical = numerical_jacobian(fn, inputs, eps)
     for j in range(len(outputs)):
         analytical = _analytical_jacobian(outputs, inputs, j)
         for i in checked:
             ok, worst = _compare(numerical[j][i], analytical[i], atol, rtol)
             if not ok:
-                return _fail(
-                    fn,
-                    inputs,
-                    outputs,
-                    i,
-                    j,
-                    numerical[j][i],
-                    analytical[i],
-                    worst,
-                    eps,
-                    atol,
-                    rtol,
-                    raise_exception,
-                )
+                return _fail(check, i, j, numerical[j][i], analytical[i], worst)
     return True
 
 
-def _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, raise_exception) -> bool:
+def _fast_check(check: _Check, checked: list[int]) -> bool:
     """vᵀ·J·u against (vᵀf(x+εu) − vᵀf(x−εu))/2ε for random unit-scale u, v (seeded)."""
+    fn, inputs, outputs = check.fn, check.inputs, check.outputs
+    eps, atol, rtol = check.eps, check.atol, check.rtol
     rng = np.random.default_rng(0)
     diff = [inputs[i] for i in checked]
     for j, out in enumerate(outputs):
@@ -573,19 +573,13 @@ def _fast_check(fn, inputs, outputs, checked, eps, atol, rtol, raise_exception) 
                     analytical = np.array(a)
                     worst = ()
                 return _fail(
-                    fn,
-                    inputs,
-                    outputs,
+                    check,
                     i,
                     j,
                     numerical,
                     analytical,
                     worst,
-                    eps,
-                    atol,
-                    rtol,
-                    raise_exception,
-                    note=" (fast mode: random projection vᵀJu)",
+                    " (fast mode: random projection vᵀJu)",
                 )
     return True
 
