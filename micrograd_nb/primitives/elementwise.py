@@ -289,22 +289,36 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """max(x, 0); d/dx = 1 for x > 0, else 0 (0 at the kink)"""
+    """max(x, 0); d/dx = 1 for x > 0, else 0 (0 at the kink)
+
+    For arrays the mask is rebuilt in backward from the saved output (out > 0 exactly where
+    x > 0) rather than stored: a network then keeps no extra array per relu layer.
+    """
 
     name = "relu"
 
     @staticmethod
     def forward(ctx, x):
-        ctx.mask = raw.positive_mask(x)
-        return raw.relu(x)
+        out = raw.relu(x)
+        if type(x) is float:
+            ctx.mask = raw.positive_mask(x)
+        else:
+            ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def _mask(ctx):
+        """1 where x > 0, else 0: a constant, computed from raw data even under create_graph."""
+        mask = ctx.__dict__.get("mask")
+        return raw.positive_mask(ctx._saved[0]) if mask is None else mask
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.mask
+        return grad * ReLU._mask(ctx)
 
     @staticmethod
     def jvp(ctx, dx):
-        return dx * ctx.mask
+        return dx * ReLU._mask(ctx)
 
 
 class LeakyReLU(Function):
