@@ -24,13 +24,9 @@ class Square(mg.Function):
         return 2 * x * grad
 
 
-class HalfSquare(mg.Function):
+# The wrong rules below keep Square's forward and replace only its backward.
+class HalfSquare(Square):
     """x² with a backward missing the factor 2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, grad):
@@ -38,13 +34,8 @@ class HalfSquare(mg.Function):
         return x * grad
 
 
-class OuterSquare(mg.Function):
+class OuterSquare(Square):
     """x² whose backward returns an (n, n) outer product instead of an (n,) gradient."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, grad):
@@ -52,13 +43,8 @@ class OuterSquare(mg.Function):
         return np.outer(grad, 2 * x)
 
 
-class TruncatedSquare(mg.Function):
+class TruncatedSquare(Square):
     """x² whose backward returns too few elements (the engine cannot even fit it)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, grad):
