@@ -441,22 +441,20 @@ def all_solutions(tmp_path) -> Path:
     return path
 
 
-def test_cli_grades_every_reference_solution_full_marks_with_gradescope_json(tmp_path):
-    out = tmp_path / "results.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "micrograd_nb.grade",
-            str(all_solutions(tmp_path)),
-            "--json",
-            str(out),
-        ],
+def run_grader(*args: str, timeout: float, cwd=None) -> subprocess.CompletedProcess:
+    """`python -m micrograd_nb.grade ARGS` in a child process, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd_nb.grade", *args],
         capture_output=True,
         text=True,
-        timeout=120,
-        cwd=tmp_path,
+        timeout=timeout,
+        cwd=cwd,
     )
+
+
+def test_cli_grades_every_reference_solution_full_marks_with_gradescope_json(tmp_path):
+    out = tmp_path / "results.json"
+    proc = run_grader(str(all_solutions(tmp_path)), "--json", str(out), timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     total = sum(e.max_score for e in EXERCISES.values())
@@ -475,21 +473,7 @@ def test_cli_exercise_option_and_wrong_solution_feedback(tmp_path):
         + (SOLUTIONS / "tanh_sigmoid.py").read_text()
     )
     out = tmp_path / "r.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "micrograd_nb.grade",
-            str(path),
-            "--exercise",
-            "mul_pow",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_grader(str(path), "--exercise", "mul_pow", "--json", str(out), timeout=60)
     data = json.loads(out.read_text())
     assert data["max_score"] == 3  # only mul_pow, although tanh_sigmoid is there too
     by_name = {t["name"]: t for t in data["tests"]}
