@@ -8,6 +8,23 @@ from pathlib import Path
 import pytest
 
 
+# ---- graphs ---------------------------------------------------------------------------------
+@pytest.fixture
+def worked_example():
+    """CURRICULUM §2, a fresh graph per test: (x, y, w, s, z, L), s = x + y, z = s·w, L = z²
+    at x=2, y=3, w=4, every node labelled with its name."""
+    import micrograd_nb as mg
+
+    x, y, w = mg.Value(2.0, label="x"), mg.Value(3.0, label="y"), mg.Value(4.0, label="w")
+    s = x + y
+    s.label = "s"
+    z = s * w
+    z.label = "z"
+    L = z**2
+    L.label = "L"
+    return x, y, w, s, z, L
+
+
 # ---- browser tests (see tests/browser_support.py) -------------------------------------------
 @pytest.fixture
 def voila_server(tmp_path):

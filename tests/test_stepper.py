@@ -17,18 +17,6 @@ from micrograd_nb.viz.format import format_number
 from micrograd_nb.widgets import BackwardStepper, ForwardStepper
 
 
-def worked_example():
-    """CURRICULUM §2: s = x + y, z = s·w, L = z² at x=2, y=3, w=4."""
-    x, y, w = mg.Value(2.0, label="x"), mg.Value(3.0, label="y"), mg.Value(4.0, label="w")
-    s = x + y
-    s.label = "s"
-    z = s * w
-    z.label = "z"
-    L = z**2
-    L.label = "L"
-    return x, y, w, s, z, L
-
-
 def svg_text(svg: str) -> str:
     return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
 
@@ -38,8 +26,8 @@ def engine_adjoints(root, nodes):
     return mg.grad(root, list(nodes))
 
 
-def test_order_is_the_engines_reverse_topological_order():
-    *_, L = worked_example()
+def test_order_is_the_engines_reverse_topological_order(worked_example):
+    *_, L = worked_example
     stepper = BackwardStepper(L)
     assert stepper.order == mg.topological_order([L])[::-1]
     assert [stepper.name_of(n) for n in stepper.order][:3] == ["L", "z", "s"]
@@ -49,8 +37,8 @@ def test_order_is_the_engines_reverse_topological_order():
         assert all(position[id(node)] < position[id(p)] for p in node.parents if p.requires_grad)
 
 
-def test_each_click_fills_in_the_engines_adjoint():
-    x, y, w, s, z, L = worked_example()
+def test_each_click_fills_in_the_engines_adjoint(worked_example):
+    x, y, w, s, z, L = worked_example
     stepper = BackwardStepper(L)
     expected = engine_adjoints(L, stepper.order)
     assert stepper.position == 0 and stepper.shown_adjoints == {}
@@ -72,8 +60,8 @@ def test_each_click_fills_in_the_engines_adjoint():
     assert stepper.step_button.disabled and not stepper.back_button.disabled
 
 
-def test_rules_show_the_local_derivative_and_its_numbers():
-    *_, L = worked_example()
+def test_rules_show_the_local_derivative_and_its_numbers(worked_example):
+    *_, L = worked_example
     stepper = BackwardStepper(L)
     rules = {}
     while not stepper.step_button.disabled:
@@ -108,8 +96,8 @@ def test_a_node_on_several_paths_shows_the_sum_of_contributions():
     assert rule.endswith(f"= {format_number(expected)}")
 
 
-def test_back_reset_and_play_move_the_position():
-    *_, L = worked_example()
+def test_back_reset_and_play_move_the_position(worked_example):
+    *_, L = worked_example
     stepper = BackwardStepper(L)
     assert stepper.back_button.disabled
     stepper.step_button.click()
@@ -127,8 +115,8 @@ def test_back_reset_and_play_move_the_position():
     assert stepper.position == len(stepper.order)
 
 
-def test_picture_starts_blank_and_fills_in():
-    *_, L = worked_example()
+def test_picture_starts_blank_and_fills_in(worked_example):
+    *_, L = worked_example
     stepper = BackwardStepper(L)
     blank = stepper.svg
     assert "<svg" in blank and "<?xml" not in blank
@@ -142,8 +130,8 @@ def test_picture_starts_blank_and_fills_in():
     assert "data 400" in three and "data 5" in three  # forward values are always shown
 
 
-def test_learners_grads_are_not_touched():
-    x, y, w, s, z, L = worked_example()
+def test_learners_grads_are_not_touched(worked_example):
+    x, y, w, s, z, L = worked_example
     stepper = BackwardStepper(L)
     stepper.go_to(len(stepper.order))
     assert [n.grad for n in (x, y, w, s, z, L)] == [0.0] * 6  # nothing ran backward() for them
@@ -186,8 +174,8 @@ def test_tensor_graph_with_broadcasting():
     assert "sum_to_shape(+.backward(∂out/∂" in b_rule and b_rule.endswith("= [4, 4, 4]")
 
 
-def test_forward_stepper_pushes_tangents_like_the_engine():
-    x, y, w, s, z, L = worked_example()
+def test_forward_stepper_pushes_tangents_like_the_engine(worked_example):
+    x, y, w, s, z, L = worked_example
     stepper = ForwardStepper(L, wrt=x)
     assert stepper.order == mg.topological_order([L])
     stepper.go_to(len(stepper.order))
@@ -203,9 +191,9 @@ def test_forward_stepper_pushes_tangents_like_the_engine():
     assert "∂/∂x 4" in svg_text(stepper.svg)
 
 
-def test_without_a_renderer_the_stepper_shows_dot_text(monkeypatch):
+def test_without_a_renderer_the_stepper_shows_dot_text(monkeypatch, worked_example):
     monkeypatch.setattr("micrograd_nb.viz.render.find_renderer", lambda: None)
-    *_, L = worked_example()
+    *_, L = worked_example
     stepper = BackwardStepper(L)
     stepper.step()
     assert "pip install graphviz-pure" in stepper.svg and "{L|data 400|grad 1}" in html.unescape(
@@ -214,12 +202,12 @@ def test_without_a_renderer_the_stepper_shows_dot_text(monkeypatch):
     assert stepper.shown_adjoints == {"L": 1.0}
 
 
-def test_errors_explain_what_to_pass():
+def test_errors_explain_what_to_pass(worked_example):
     with pytest.raises(TypeError, match="Value or Tensor"):
         BackwardStepper(3.0)
     const = mg.Tensor([1.0]) * 2.0
     with pytest.raises(ValueError, match="does not require grad"):
         BackwardStepper(const)
-    x, *_, L = worked_example()
+    x, *_, L = worked_example
     with pytest.raises(ValueError, match="not an input of this graph"):
         ForwardStepper(L, wrt=mg.Value(1.0))

@@ -23,18 +23,6 @@ from micrograd_nb.viz.format import format_array, format_number, format_values
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def worked_example():
-    """CURRICULUM §2: s = x + y, z = s·w, L = z² at x=2, y=3, w=4."""
-    x, y, w = mg.Value(2.0, label="x"), mg.Value(3.0, label="y"), mg.Value(4.0, label="w")
-    s = x + y
-    s.label = "s"
-    z = s * w
-    z.label = "z"
-    L = z**2
-    L.label = "L"
-    return x, y, w, s, z, L
-
-
 def svg_text(svg: str) -> str:
     """The visible text of an SVG (entities such as &#45; decoded)."""
     return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
@@ -109,8 +97,8 @@ def test_colour_scale_is_logarithmic_and_ordered():
 
 
 # ---- the worked example ------------------------------------------------------------------
-def test_dot_source_shows_values_grads_and_ops():
-    x, y, w, s, z, L = worked_example()
+def test_dot_source_shows_values_grads_and_ops(worked_example):
+    x, y, w, s, z, L = worked_example
     L.backward()
     source = mg.draw(L).source
     for name, data, grad in [
@@ -134,8 +122,8 @@ def test_dot_source_shows_values_grads_and_ops():
     assert "colour = |grad| (log scale" in source  # legend
 
 
-def test_rendered_svg_contains_numbers_and_legend():
-    *_, L = worked_example()
+def test_rendered_svg_contains_numbers_and_legend(worked_example):
+    *_, L = worked_example
     L.backward()
     drawing = mg.draw(L)
     bundle = drawing._repr_mimebundle_()
@@ -158,8 +146,8 @@ def test_rendered_svg_contains_numbers_and_legend():
     assert repr(drawing).startswith("<Drawing of 6 of 6 nodes")
 
 
-def test_render_writes_svg_and_png(tmp_path):
-    *_, L = worked_example()
+def test_render_writes_svg_and_png(tmp_path, worked_example):
+    *_, L = worked_example
     drawing = mg.draw(L)
     svg_path = drawing.render(tmp_path / "graph", format="svg")
     png_path = drawing.render(tmp_path / "graph", format="png")
@@ -167,8 +155,8 @@ def test_render_writes_svg_and_png(tmp_path):
     assert png_path.name == "graph.png" and png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_options_rankdir_show_data_show_grad():
-    *_, L = worked_example()
+def test_options_rankdir_show_data_show_grad(worked_example):
+    *_, L = worked_example
     L.backward()
     tb = mg.draw(L, rankdir="TB").source
     assert "rankdir=TB" in tb and 'label="L|data 400|grad 1"' in tb  # fields stay side by side
@@ -388,8 +376,8 @@ print(json.dumps({"bundle": bundle, "error": error, "source": d.source}))
     assert "Traceback" not in bundle["text/plain"]
 
 
-def test_renderer_failure_is_shown_not_raised(monkeypatch):
-    *_, L = worked_example()
+def test_renderer_failure_is_shown_not_raised(monkeypatch, worked_example):
+    *_, L = worked_example
     drawing = mg.draw(L)
 
     def broken(source, format="svg"):
