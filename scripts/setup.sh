@@ -20,8 +20,14 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[$extras]"
+# Re-install only when pyproject.toml changed since the last install of these extras.
+stamp=".venv/.installed-$extras"
+wanted="$(sha256sum pyproject.toml | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".[$extras]"
+  echo "$wanted" > "$stamp"
+fi
 
 # Graph pictures work without a system Graphviz (graphviz-pure is a dependency); the browser
 # tests need Debian's Chromium.
