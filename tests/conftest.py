@@ -62,3 +62,19 @@ def browser_page():
 
     with chromium_page() as page:
         yield page
+
+
+@pytest.fixture
+def voila_page(voila_server, browser_page):
+    """Serve a notebook with Voilà and open it in Chromium: `page = voila_page(cells, name)`.
+
+    The page's HTML has loaded; its widgets appear once the kernel has run the cells, so wait
+    for them (with `VOILA_LOAD_TIMEOUT_MS`).
+    """
+
+    def open_page(notebook: Path | str | Sequence[str], name: str = "notebook"):
+        server = voila_server(notebook, name=name)
+        browser_page.goto(server.url, wait_until="domcontentloaded")
+        return browser_page
+
+    return open_page

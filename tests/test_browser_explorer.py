@@ -44,10 +44,8 @@ def wait_for_depth(page, depth: int, timeout_ms: int = 20_000) -> None:
 
 
 @pytest.mark.browser
-def test_depth_slider_and_activation_change_the_plot_and_verdict(voila_server, browser_page):
-    server = voila_server(EXPLORER_NOTEBOOK, name="gradient_flow_explorer")
-    page = browser_page
-    page.goto(server.url, wait_until="domcontentloaded")
+def test_depth_slider_and_activation_change_the_plot_and_verdict(voila_page):
+    page = voila_page(EXPLORER_NOTEBOOK, name="gradient_flow_explorer")
     page.wait_for_selector(f"{PICTURE}[src]", timeout=VOILA_LOAD_TIMEOUT_MS)
     page.wait_for_selector(VERDICT, timeout=VOILA_LOAD_TIMEOUT_MS)
     before = state(page)

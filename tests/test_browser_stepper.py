@@ -47,10 +47,8 @@ def wait_for_position(page, k: int, timeout_ms: int = 15_000) -> None:
 
 
 @pytest.mark.browser
-def test_step_play_and_reset_change_the_picture(voila_server, browser_page):
-    server = voila_server(STEPPER_NOTEBOOK, name="backward_stepper")
-    page = browser_page
-    page.goto(server.url, wait_until="domcontentloaded")
+def test_step_play_and_reset_change_the_picture(voila_page):
+    page = voila_page(STEPPER_NOTEBOOK, name="backward_stepper")
     wait_for_position(page, 0, timeout_ms=VOILA_LOAD_TIMEOUT_MS)
     before_svg = page.inner_html(PICTURE)
     assert "data 400" in picture_text(page) and "#d62728" not in before_svg
