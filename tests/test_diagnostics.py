@@ -86,6 +86,19 @@ def _trained_once(seed=0):
     return model, x, y
 
 
+def _monitored_sgd(model, x, y, steps: int):
+    """`steps` SGD steps (lr 0.1) on the cross-entropy, a Monitor recording each; the monitor."""
+    monitor = D.Monitor(model)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        monitor.after_backward()
+        opt.step()
+        monitor.after_step()
+    return monitor
+
+
 def test_layer_grad_norms_are_weight_gradient_norms_first_layer_first():
     model, _, _ = _trained_once()
     norms = D.layer_grad_norms(model)
@@ -156,14 +169,7 @@ def test_hooks_do_not_change_outputs_or_gradients():
 
 def test_monitor_records_one_value_per_step_and_layer():
     model, x, y = _trained_once()
-    monitor = D.Monitor(model)
-    opt = mg.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(3):
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        monitor.after_backward()
-        opt.step()
-        monitor.after_step()
+    monitor = _monitored_sgd(model, x, y, steps=3)
     assert monitor.steps == [0, 1, 2]
     assert list(monitor.history["grad_norm"]) == ["layers.0", "layers.2", "layers.4"]
     assert all(len(v) == 3 for v in monitor.history["update_to_param"].values())
@@ -186,14 +192,7 @@ def test_plots_draw_one_bar_per_layer_on_a_log_scale():
 
 def test_histogram_and_history_plots():
     model, x, y = _trained_once()
-    monitor = D.Monitor(model)
-    opt = mg.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(2):
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        monitor.after_backward()
-        opt.step()
-        monitor.after_step()
+    monitor = _monitored_sgd(model, x, y, steps=2)
     fig, axes = plt.subplots(1, 3)
     D.plot_grad_histograms(model, ax=axes[0])
     D.plot_activation_histograms(monitor.last_activations, ax=axes[1])
