@@ -23,6 +23,16 @@ def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
     return X[order], y[order]
 
 
+def _two_classes(
+    class0: np.ndarray, class1: np.ndarray, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points of class 0 then class 1, plus Gaussian noise of std `noise`, shuffled."""
+    X = np.concatenate([class0, class1])
+    y = np.concatenate([np.zeros(len(class0), np.int64), np.ones(len(class1), np.int64)])
+    X = X + rng.normal(0.0, noise, size=X.shape)
+    return _shuffled(X, y, rng)
+
+
 def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -34,10 +44,7 @@ def make_moons(
     angle_inner = np.linspace(0, np.pi, n_inner)
     outer = np.stack([np.cos(angle_outer), np.sin(angle_outer)], axis=1)
     inner = np.stack([1 - np.cos(angle_inner), 0.5 - np.sin(angle_inner)], axis=1)
-    X = np.concatenate([outer, inner])
-    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_inner, np.int64)])
-    X = X + rng.normal(0.0, noise, size=X.shape)
-    return _shuffled(X, y, rng)
+    return _two_classes(outer, inner, noise, rng)
 
 
 def make_circles(
@@ -53,10 +60,7 @@ def make_circles(
     angle_inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
     outer = np.stack([np.cos(angle_outer), np.sin(angle_outer)], axis=1)
     inner = factor * np.stack([np.cos(angle_inner), np.sin(angle_inner)], axis=1)
-    X = np.concatenate([outer, inner])
-    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_inner, np.int64)])
-    X = X + rng.normal(0.0, noise, size=X.shape)
-    return _shuffled(X, y, rng)
+    return _two_classes(outer, inner, noise, rng)
 
 
 def make_spirals(
