@@ -62,7 +62,12 @@ class Tensor(Node):
     # ---- data, with an in-place version counter ---------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The underlying ndarray."""
+        """The underlying ndarray.
+
+        `t.data += 1`, `t.data = new` and `t[i] = v` count as in-place changes (a version
+        counter) and are caught at backward if the graph saved `t`; writing through the
+        array itself (`t.data[i] = v`, `t.numpy()[i] = v`) bypasses the counter.
+        """
         return self._data
 
     @data.setter
