@@ -1,6 +1,6 @@
 """micrograd_nb: see every value and every adjoint of a computation graph, in Jupyter."""
 
-from . import nn
+from . import amp, data, diagnostics, memory, nn, optim, training, utils, widgets
 from .autograd import (
     AnomalyError,
     Context,
@@ -17,58 +17,53 @@ from .autograd import (
 )
 from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from . import optim
-from . import diagnostics
-from . import data, training
-from .training import fit
-from . import amp, memory, utils
 from .memory import graph_memory, memory_stats
 from .random import manual_seed
 from .tensor import Tensor
+from .training import fit
 from .value import Value
 from .viz import draw
-from . import widgets
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "amp",
+    "AnomalyError",
+    "clip",
+    "concatenate",
     "Context",
-    "Function",
-    "GradcheckError",
-    "InplaceModificationError",
-    "Tensor",
-    "Value",
+    "data",
+    "detect_anomaly",
+    "diagnostics",
+    "draw",
     "enable_grad",
+    "fit",
+    "Function",
     "grad",
     "gradcheck",
+    "GradcheckError",
     "gradgradcheck",
+    "graph_memory",
+    "InplaceModificationError",
     "is_grad_enabled",
     "jvp",
+    "manual_seed",
+    "maximum",
+    "memory",
+    "memory_stats",
+    "minimum",
     "nn",
     "no_grad",
     "numerical_grad",
+    "optim",
     "set_grad_enabled",
-    "topological_order",
-    "clip",
-    "concatenate",
-    "maximum",
-    "minimum",
     "split",
     "stack",
-    "where",
-    "optim",
-    "amp",
-    "memory",
-    "utils",
-    "graph_memory",
-    "memory_stats",
-    "manual_seed",
-    "diagnostics",
-    "AnomalyError",
-    "detect_anomaly",
-    "data",
-    "fit",
+    "Tensor",
+    "topological_order",
     "training",
-    "draw",
+    "utils",
+    "Value",
+    "where",
     "widgets",
 ]

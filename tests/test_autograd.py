@@ -157,3 +157,10 @@ def test_backward_rule_returning_a_wrong_shape_is_explained():
     x = mg.Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match=r"wrongshape.backward returned a gradient of shape \(2,\)"):
         WrongShape.apply(x).sum().backward()
+
+
+def test_accumulated_gradient_of_a_0d_tensor_stays_an_array():
+    x = mg.Tensor(np.float32(2.0), requires_grad=True)
+    (x * x).backward()
+    (x * x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float32 and x.grad == 8.0

@@ -64,7 +64,8 @@ class Node:
             for node in order:
                 g = grads.get(id(node))
                 if g is not None:
-                    node.grad = g if node.grad is None else node.grad + g
+                    # _fit_grad keeps a Tensor's grad an ndarray (NumPy adds 0-d arrays to scalars)
+                    node.grad = g if node.grad is None else node._fit_grad(node.grad + g)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (`.grad = None`)."""
