@@ -28,6 +28,7 @@ from ..autograd import Node
 from ..autograd.function import _autocast
 from ..primitives.cast import Cast, HalfMatMul
 from ..primitives.linalg import MatMul
+from .half_ops import HALF_ELEMENTWISE
 
 #: operations replaced by their float16 version (inputs cast to float16)
 FLOAT16_OPS: dict = {MatMul: HalfMatMul}
@@ -86,9 +87,13 @@ class _Policy:
             return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
         if len(nodes) > 1 and any(_is_array_of(x, self.dtype) for x in nodes):
             # a bias (or another parameter) combined with float16 activations: cast it down
-            return fn, tuple(
+            nodes = tuple(
                 Cast.apply(x, dtype=self.dtype) if _is_float32_parameter(x) else x for x in nodes
             )
+        half_fn = HALF_ELEMENTWISE.get(fn)
+        if half_fn is not None and all(_is_array_of(x, np.dtype(np.float16)) for x in nodes):
+            # the same op and result, with fast exact float16 arithmetic (amp/half.py)
+            return half_fn, nodes
         return fn, nodes
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..amp import half
 from ..autograd import Function, Node
 from . import generic as F
 from .linalg import _check_matmul_shapes
@@ -46,39 +47,32 @@ def cast(x, dtype):
     return np.asarray(x).astype(dtype, copy=False)
 
 
-# Every float16 value as float32, indexed by its 16 bits: widening by table lookup is exact and
-# about twice as fast as NumPy's float16 -> float32 cast loop.
-_FLOAT16_AS_FLOAT32 = np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float32)
-
-
 def widen(x: np.ndarray) -> np.ndarray:
-    """A float16 array as float32 (exact); other arrays as float32 by NumPy's cast."""
-    x = np.asarray(x)
-    if x.dtype == np.float16:
-        if x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous:
-            return widen(x.T).T  # a transposed matrix: look up in memory order
-        return _FLOAT16_AS_FLOAT32.take(x.view(np.uint16))
-    return x.astype(np.float32, copy=False)
+    """x as float32; a float16 x exactly, by table lookup (see `micrograd_nb.amp.half`)."""
+    return half.to_float32(x)
 
 
 def _astype(x, dtype) -> np.ndarray:
-    """x as a new array of `dtype` (float16 -> float32 by the exact lookup table)."""
+    """x as a new array of `dtype`; float16 <-> float32 by the fast exact conversions."""
     dtype = np.dtype(dtype)
     x = np.asarray(x)
     if dtype == np.float32 and x.dtype == np.float16:
-        return widen(x)
-    with np.errstate(over="ignore"):  # values beyond float16's 65504 become inf, as on a GPU
-        return x.astype(dtype)
+        return half.to_float32(x)
+    return _round(x, dtype)
 
 
 def _round(x: np.ndarray, dtype) -> np.ndarray:
     """x rounded to `dtype` (float16); overflow to inf is expected, and GradScaler looks for it."""
+    if np.dtype(dtype) == np.float16:
+        return half.to_float16(x)  # bit for bit NumPy's rounding, faster
     with np.errstate(over="ignore"):
         return x.astype(dtype, copy=False)
 
 
 def matmul_accumulate(a, b):
     """a @ b with the products summed in float32 (BLAS) and the result rounded to a's dtype once."""
+    if np.result_type(a, b) == np.float16:
+        return half.matmul(a, b)
     return _round(np.matmul(widen(a), widen(b)), np.result_type(a, b))
 
 
@@ -107,9 +101,16 @@ class HalfMatMul(Function):
         a_shape, b_shape = ctx.inputs[0].shape, ctx.inputs[1].shape
         if len(a_shape) == 2 and len(b_shape) == 2:
             if not isinstance(grad, Node):
-                g32 = widen(grad)  # widened once for both products
-                grad_a = _round(np.matmul(g32, widen(b).T), grad.dtype) if need_a else None
-                grad_b = _round(np.matmul(widen(a).T, g32), grad.dtype) if need_b else None
+                # float32 work arrays are reused (half.scratch); the grad is widened once
+                g32 = half.to_float32(grad, "grad")
+                grad_a = grad_b = None
+                if need_a:
+                    out = half.scratch("result", a_shape, np.float32)
+                    grad_a = np.matmul(g32, half.to_float32(b, "b").T, out=out)
+                    grad_a = _round(grad_a, grad.dtype)
+                if need_b:
+                    out = half.scratch("result", b_shape, np.float32)
+                    grad_b = _round(np.matmul(half.to_float32(a, "a").T, g32, out=out), grad.dtype)
                 return grad_a, grad_b
             grad_a = _mm(grad, F.swap_last_axes(b)) if need_a else None
             grad_b = _mm(F.swap_last_axes(a), grad) if need_b else None

@@ -1,0 +1,157 @@
+"""Fast, exact float16 <-> float32 conversions, and float16 arithmetic built on them.
+
+NumPy has no fast float16 arithmetic on a CPU without half-precision instructions: its float16
+ufuncs convert every element to float32, compute, and round back, one element at a time (about
+5 ns per element, 40x a float32 add), and even `astype(np.float16)` costs ~2.5 ns per element.
+The functions here give *bit for bit* the same results, with whole-array integer operations:
+
+- `to_float32(h)`: every float16 has an exact float32 value, so a 65,536-entry table indexed
+  by the 16 bits of h is the conversion (one `take`).
+- `to_float16(a)`: float32 bits are  sign | 8 exponent bits (bias 127) | 23 mantissa bits;
+  float16 bits are sign | 5 exponent bits (bias 15) | 10 mantissa bits. For a value in
+  float16's normal range, drop the 13 low mantissa bits with round-to-nearest-even and
+  subtract 112 (= 127 - 15) from the exponent:
+
+      bits16 = (|a|bits + 0xFFF + odd - (112 << 23)) >> 13,   odd = bit 13 of |a|bits
+
+  Adding 0xFFF (just under half of the dropped 2**13) rounds up exactly when the dropped bits
+  exceed one half; adding `odd` too makes an exact half round up only when the kept part is
+  odd, i.e. ties go to even. A carry out of the mantissa moves into the exponent, which is
+  right (1.111..1 rounds to 10.0), and past 65504 it reaches exponent 31: infinity, as NumPy.
+  The few elements outside that range (float16 subnormals and zeros, |a| >= 65536, inf, NaN)
+  are converted by NumPy itself, so they too match exactly.
+- `half_binary(ufunc, a, b)`: what NumPy computes for float16 operands (float32 op, one
+  rounding), with the fast conversions; `relu` and its mask work on the 16 bits directly.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+#: every float16 bit pattern's value as float32 (exact: float32 holds every float16)
+FLOAT16_TO_FLOAT32 = np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+_MIN_NORMAL = 0x38800000  # 2**-14, float16's smallest normal number, as float32 bits
+_TOO_BIG = 0x47800000  # 2**16: from here on float16 has only inf (and inf / NaN inputs)
+_REBIAS = (-(112 << 23) + 0xFFF) % 2**32  # exponent 127 -> 15, plus the rounding's 0xFFF
+
+
+_local = threading.local()
+
+
+def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
+    """A reusable work array named `name` (contents undefined), one per thread.
+
+    Temporaries are the bulk of float16 work, and a fresh array's memory pages cost more to
+    fault in than the arithmetic itself; reusing a few buffers avoids that.
+    """
+    buffers = _local.__dict__.setdefault("buffers", {})
+    key = (name, tuple(shape), np.dtype(dtype))
+    buf = buffers.get(key)
+    if buf is None:
+        if len(buffers) >= 64:  # many shapes seen: start over rather than grow without bound
+            buffers.clear()
+        buf = buffers[key] = np.empty(shape, dtype)
+    return buf
+
+
+def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
+    """A float16 array as float32, exactly (table lookup on its bits); others by NumPy's cast.
+
+    With `scratch_name`, the result is written to that reusable work array (for temporaries).
+    """
+    h = np.asarray(h)
+    if h.dtype != np.float16:
+        return h.astype(np.float32, copy=False)
+    if h.ndim == 2 and h.flags.f_contiguous and not h.flags.c_contiguous:
+        return to_float32(h.T, scratch_name).T  # a transposed matrix: look up in memory order
+    out = None if scratch_name is None else scratch(scratch_name, h.shape, np.float32)
+    return FLOAT16_TO_FLOAT32.take(h.view(np.uint16), out=out)
+
+
+def to_float16(a: np.ndarray) -> np.ndarray:
+    """a rounded to float16 (nearest, ties to even), bit for bit as `a.astype(np.float16)`."""
+    a = np.asarray(a)
+    if a.dtype != np.float32:  # float64 must round once, from float64: NumPy's own cast
+        with np.errstate(over="ignore"):  # beyond 65504 -> inf, as on a GPU
+            return a.astype(np.float16)
+    if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
+        return to_float16(a.T).T
+    a = np.ascontiguousarray(a)
+    bits = a.view(np.uint32)
+    mag = np.bitwise_and(bits, 0x7FFFFFFF, out=scratch("mag", a.shape, np.uint32))  # |a|
+    out = np.right_shift(mag, 13, out=scratch("bits", a.shape, np.uint32))
+    np.bitwise_and(out, 1, out=out)  # odd: the lowest kept mantissa bit
+    np.add(out, mag, out=out)
+    np.add(out, _REBIAS, out=out)  # unsigned arithmetic wraps modulo 2**32, as intended
+    np.right_shift(out, 13, out=out)
+    np.subtract(mag, _MIN_NORMAL, out=mag)  # wraps: below 2**-14 becomes huge
+    rare = np.greater_equal(mag, _TOO_BIG - _MIN_NORMAL, out=scratch("rare", a.shape, bool))
+    np.right_shift(bits, 16, out=mag)  # the sign bit, moved to float16's bit 15
+    np.bitwise_and(mag, 0x8000, out=mag)
+    np.bitwise_or(out, mag, out=out)
+    h = out.astype(np.uint16).view(np.float16)
+    if rare.any():  # subnormals, zeros, overflow, inf, NaN: few, so NumPy converts them
+        where = np.flatnonzero(rare)
+        with np.errstate(over="ignore"):
+            h.reshape(-1)[where] = a.reshape(-1)[where].astype(np.float16)
+    return h
+
+
+def is_half(x) -> bool:
+    """True for a float16 ndarray (the arrays the fast paths below apply to)."""
+    return type(x) is np.ndarray and x.dtype == np.float16
+
+
+def has_nan(h: np.ndarray) -> bool:
+    """Any NaN in float16 h (exponent bits all 1 and a nonzero mantissa)?"""
+    magnitude = np.bitwise_and(h.view(np.uint16), 0x7FFF, out=scratch("nan", h.shape, np.uint16))
+    return bool(np.any(np.greater(magnitude, 0x7C00, out=scratch("isnan", h.shape, bool))))
+
+
+def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ufunc(a, b) for float16 a, b exactly as NumPy gives it: in float32, rounded once."""
+    if has_nan(a) or has_nan(b):
+        # which NaN's bits survive NaN + NaN depends on the operand order NumPy's C loop
+        # happens to use: let NumPy decide (slowly) in that rare case
+        return ufunc(a, b)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    out = scratch("result", shape, np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):  # NumPy's float16 loops don't warn either
+        ufunc(to_float32(a, "a"), to_float32(b, "b"), out=out)
+    return to_float16(out)
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for float16 a, b: float32 products and sums (BLAS), the result rounded once."""
+    if np.ndim(a) != 2 or np.ndim(b) != 2:  # 1-D and batched operands: plain temporaries
+        return to_float16(np.matmul(to_float32(a), to_float32(b)))
+    a32, b32 = to_float32(a, "a"), to_float32(b, "b")
+    out = scratch("result", (a32.shape[0], b32.shape[1]), np.float32)
+    return to_float16(np.matmul(a32, b32, out=out))
+
+
+def relu(h: np.ndarray) -> np.ndarray:
+    """np.maximum(h, 0) for float16 h, on its bits: keep h >= -0 and NaN, else +0."""
+    bits = h.view(np.uint16)
+    # keep = bits <= 0x8000 (h >= -0 or +NaN) or bits > 0xFC00 (-NaN): one wrapped compare
+    keep = np.subtract(bits, 0x8001, dtype=np.uint16) >= 0xFC00 - 0x8000
+    return np.multiply(bits, keep, dtype=np.uint16).view(np.float16)  # (np.where is slower)
+
+
+def positive_mask_bits(h: np.ndarray) -> np.ndarray:
+    """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
+    return np.subtract(h.view(np.uint16), 1, dtype=np.uint16) < 0x7C00
+
+
+def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """grad * mask for float16 grad and a boolean mask, exactly as NumPy's float16 multiply."""
+    bits = grad.view(np.uint16)
+    if np.any(np.bitwise_and(bits, 0x7C00) == 0x7C00):  # inf * 0 and NaN: NumPy's own rules
+        return half_binary(np.multiply, grad, mask.astype(np.float16))
+    # finite g: g * 1 = g and g * 0 = a zero with g's sign: keep all bits, or the sign bit
+    keep = np.multiply(mask, 0x7FFF, dtype=np.uint16)
+    np.bitwise_or(keep, 0x8000, out=keep)
+    return np.bitwise_and(bits, keep).view(np.float16)
