@@ -233,6 +233,18 @@ def test_scale_multiplies_the_loss_and_unscale_divides_the_gradients_exactly():
     assert w.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("where", [0, 77, -1])
+def test_one_non_finite_gradient_among_many_finite_ones_is_found(bad, where):
+    w, v = tensor((10, 10), requires_grad=True), tensor((3,), requires_grad=True)
+    _set_grads([w, v], 1.0)
+    w.grad.reshape(-1)[where] = bad
+    scaler = GradScaler(init_scale=4.0)
+    assert scaler.step(StandIn([v, w])) is None
+    assert scaler.skipped_steps == 1
+    np.testing.assert_array_equal(v.grad, 0.25)  # every gradient is still unscaled
+
+
 @pytest.mark.parametrize("optimizer", ["stand-in", "sgd"])
 def test_inf_skips_the_step_and_backs_off(optimizer):
     w = tensor((4,), requires_grad=True)

@@ -38,6 +38,11 @@ def _parameters(optimizer: Any) -> list:
     )
 
 
+def _all_finite(grad: np.ndarray) -> bool:
+    """No inf or NaN in grad? (min and max propagate NaN and reach ±inf: two passes, no copy)"""
+    return bool(np.isfinite(grad.min()) and np.isfinite(grad.max()))
+
+
 class GradScaler:
     """Loss scaling with PyTorch's semantics; `dynamic=False` keeps the scale fixed (static)."""
 
@@ -100,10 +105,10 @@ class GradScaler:
             if p.grad is None:
                 continue
             grad = np.asarray(p.grad)
-            if not np.isfinite(grad).all():
+            if grad.size and not _all_finite(grad):
                 found_inf = True
             # A new array, not `*=`: two parameters may share one gradient array.
-            p.grad = (grad * np.asarray(inv_scale, dtype=grad.dtype)).astype(grad.dtype)
+            p.grad = np.multiply(grad, np.asarray(inv_scale, dtype=grad.dtype), dtype=grad.dtype)
         state["found_inf"] = found_inf
         state["stage"] = _UNSCALED
 

@@ -22,7 +22,13 @@ def sum_to_shape_raw(grad: np.ndarray, shape: tuple) -> np.ndarray:
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
     )
     axes = tuple(range(extra)) + stretched
-    if axes:
+    if axes and grad.dtype == np.float16:
+        # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
+        # running sum would lose the small terms (and NumPy's float16 sums are slow)
+        from ..amp.half import to_float16, to_float32
+
+        grad = to_float16(to_float32(grad, "sum").sum(axis=axes, keepdims=True))
+    elif axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if grad.shape != shape:
         grad = grad.reshape(shape)
