@@ -8,6 +8,9 @@ run. Targets: checkpointing with √depth segments ≤ 1/4 of the activation mem
 step time; autocast ≤ 1.5x the step time with half the activation memory.
 
     .venv/bin/python benchmarks/checkpoint_amp.py [--depth 64] [--width 256] [--batch 256]
+                                                  [--numpy-conversions]
+
+`--numpy-conversions` times autocast without the compiled (Numba) float16 conversions.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 import numpy as np
 
 import micrograd_nb as mg
+from micrograd_nb.amp import half
 from micrograd_nb.memory import graph_memory, memory_stats, track_saved_memory
 from micrograd_nb.utils import checkpoint_sequential
 
@@ -101,7 +105,9 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--numpy-conversions", action="store_true")
     args = parser.parse_args()
+    half.use_compiled(not args.numpy_conversions)
     layers = build(args.depth, args.width)
     rng = np.random.default_rng(0)
     x = mg.Tensor(rng.standard_normal((args.batch, args.width)).astype(np.float32))
@@ -115,7 +121,11 @@ def main() -> None:
     time_steps(runs, args.repeats)
     ref = runs[0]
     mib = 2**20
-    print(f"MLP depth {args.depth}, width {args.width}, batch {args.batch}; numpy {np.__version__}")
+    conversions = "compiled" if half._compiled_kernels() else "NumPy"
+    print(
+        f"MLP depth {args.depth}, width {args.width}, batch {args.batch}; numpy {np.__version__}, "
+        f"{conversions} float16 conversions"
+    )
     print(
         f"{'variant':34s} {'step ms':>8s} {'x time':>7s} {'activations MiB':>16s} {'x mem':>6s} "
         f"{'peak saved MiB':>15s} {'x':>6s} {'fp16 W copies':>14s} {'alloc peak MiB':>15s} {'x':>6s}"

@@ -103,6 +103,11 @@ def test_relu_mask_and_masked_grad_on_bits_are_numpys():
         assert_same_bits(half.mask_grad(g, mask), g * ones)  # with inf and NaN
         ok = np.isfinite(g)
         assert_same_bits(half.mask_grad(g[ok], mask[ok]), g[ok] * ones[ok])  # the fast path
+        out = rng.permutation(EVERY_HALF)  # a relu output's sign decides, NaN and -0 included
+        expected = g * (out > 0).astype(np.float16)
+        assert_same_bits(half.relu_backward(g, out), expected)
+        assert_same_bits(half.relu_backward(g.reshape(256, 256).T, out.reshape(256, 256).T),
+                         expected.reshape(256, 256).T)
 
 
 # ---- autocast uses them ---------------------------------------------------------------------

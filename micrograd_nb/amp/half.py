@@ -104,8 +104,7 @@ def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
     kernels = _compiled_kernels()
     if kernels is None:  # table lookup on the 16 bits
         return FLOAT16_TO_FLOAT32.take(h.view(np.uint16), out=out)
-    bits = np.ascontiguousarray(h).view(np.uint16).reshape(-1)
-    kernels.widen(bits, out.view(np.uint32).reshape(-1))
+    kernels.widen(np.ascontiguousarray(h).view(np.uint16).reshape(-1), out.reshape(-1))
     return out
 
 
@@ -122,7 +121,7 @@ def to_float16(a: np.ndarray) -> np.ndarray:
     if kernels is None:
         return _to_float16_numpy(a)
     out = np.empty(a.shape, np.float16)
-    kernels.narrow(a.view(np.uint32).reshape(-1), out.view(np.uint16).reshape(-1))
+    kernels.narrow(a.reshape(-1), out.view(np.uint16).reshape(-1))
     return out
 
 
@@ -192,6 +191,17 @@ def relu(h: np.ndarray) -> np.ndarray:
 def positive_mask_bits(h: np.ndarray) -> np.ndarray:
     """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
     return np.subtract(h.view(np.uint16), 1, dtype=np.uint16) < 0x7C00
+
+
+def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """grad * (out > 0) for float16 grad and relu output out, as NumPy's float16 multiply."""
+    kernels = _compiled_kernels()
+    if kernels is None or grad.shape != out.shape:
+        return mask_grad(grad, positive_mask_bits(out))
+    grad, out = np.ascontiguousarray(grad), np.ascontiguousarray(out)
+    result = np.empty(grad.shape, np.float16)
+    kernels.relu_backward(*(x.view(np.uint16).reshape(-1) for x in (grad, out, result)))
+    return result
 
 
 def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:

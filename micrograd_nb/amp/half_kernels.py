@@ -5,7 +5,10 @@ convert one element at a time (1.6-2.5 ns each). These loops do the same bit ari
 `micrograd_nb.amp.half` in one pass over the array, which the compiler turns into vector
 instructions. They need the optional `numba` package (`pip install micrograd_nb[fast]`);
 without it `half` uses its NumPy version of the same formulas. Both are tested against
-NumPy's own casts on every float16 and every float32 bit pattern.
+NumPy's own casts on every float16 and millions of float32 bit patterns.
+
+Numba reinterprets a scalar's bits with `np.uint32(x).view(np.float32)` (and back), which is
+why such values are wrapped in `np.uint32(...)` / `np.float32(...)` below.
 """
 
 from __future__ import annotations
@@ -18,50 +21,71 @@ _FLOAT16_TOO_BIG = 0x47800000  # 2**16: from here on, float16 has only inf
 _FLOAT32_INF = 0x7F800000
 
 
-# Numba reinterprets a scalar's bits with `np.uint32(x).view(np.float32)` (and back), which
-# is why the casts below wrap every such value.
-
-
-@njit(cache=True, boundscheck=False, nogil=True)
-def widen(h: np.ndarray, out: np.ndarray) -> None:
-    """out = bits of h as float32, for 1-D uint16 (float16 bits) h and uint32 out.
+@njit(inline="always")
+def half_to_float(h):
+    """The float32 value of float16 bits h.
 
     Shifting a float16's exponent and mantissa 13 bits left gives the float32 bits of its
     value divided by 2**112 (the exponent biases are 15 and 127), which one exact
     multiplication by 2**112 corrects; it also turns float16 subnormals into float32 normals.
     Inf and NaN (exponent all ones) get float32's all-ones exponent instead.
     """
+    bits = np.uint32(h)
+    magnitude = np.uint32((bits & np.uint32(0x7FFF)) << np.uint32(13))
+    scaled = np.uint32(magnitude).view(np.float32) * np.float32(2.0**112)
+    result = np.float32(scaled).view(np.uint32)
+    if magnitude >= np.uint32(0x7C00 << 13):  # inf or NaN: exponent 31 -> 255
+        result = np.uint32(magnitude + np.uint32((255 - 31) << 23))
+    sign = np.uint32((bits & np.uint32(0x8000)) << np.uint32(16))
+    return np.uint32(sign | result).view(np.float32)
+
+
+@njit(inline="always")
+def float_to_half(x):
+    """The float16 bits of float32 x rounded to nearest, ties to even.
+
+    The cases, as in `micrograd_nb.amp.half.to_float16`: the normal range by the
+    rebias-and-round formula; below 2**-14, |x| + 0.5 lets the float adder round to float16's
+    smallest step (2**-24, the spacing of floats near 0.5), which the mantissa bits then count;
+    2**16 and beyond become inf; NaN keeps its top mantissa bits and stays NaN.
+    """
+    bits = np.float32(x).view(np.uint32)
+    sign = (bits >> np.uint32(16)) & np.uint32(0x8000)
+    magnitude = np.uint32(bits & np.uint32(0x7FFFFFFF))
+    odd = (magnitude >> np.uint32(13)) & np.uint32(1)
+    result = np.uint32((magnitude + np.uint32(0xFFF) + odd - np.uint32(112 << 23)) >> 13)
+    if magnitude < np.uint32(_FLOAT16_MIN_NORMAL):
+        shifted = np.uint32(magnitude).view(np.float32) + np.float32(0.5)
+        result = np.uint32(np.float32(shifted).view(np.uint32) - np.uint32(0x3F000000))
+    if magnitude >= np.uint32(_FLOAT16_TOO_BIG):
+        result = np.uint32(0x7C00)
+    if magnitude > np.uint32(_FLOAT32_INF):
+        nan = np.uint32(0x7C00 + ((magnitude & np.uint32(0x7FFFFF)) >> np.uint32(13)))
+        result = nan + np.uint32(nan == np.uint32(0x7C00))  # never the bits of inf
+    return np.uint16(sign | result)
+
+
+# ---- whole arrays (1-D, contiguous; float16 arrays are passed as their uint16 bits) ----------
+@njit(cache=True, boundscheck=False, nogil=True)
+def widen(h: np.ndarray, out: np.ndarray) -> None:
+    """out = h as float32"""
     for i in range(h.size):
-        bits = np.uint32(h[i])
-        magnitude = np.uint32((bits & np.uint32(0x7FFF)) << np.uint32(13))
-        scaled = np.uint32(magnitude).view(np.float32) * np.float32(2.0**112)
-        result = np.float32(scaled).view(np.uint32)
-        if magnitude >= np.uint32(0x7C00 << 13):  # inf or NaN: exponent 31 -> 255
-            result = np.uint32(magnitude + np.uint32((255 - 31) << 23))
-        out[i] = ((bits & np.uint32(0x8000)) << np.uint32(16)) | result
+        out[i] = half_to_float(h[i])
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
 def narrow(a: np.ndarray, out: np.ndarray) -> None:
-    """out = bits of a rounded to float16 (nearest, ties to even), for 1-D uint32 (float32 bits) a.
-
-    The cases, as in `micrograd_nb.amp.half.to_float16`: the normal range by the
-    rebias-and-round formula; below 2**-14, |a| + 0.5 lets the float adder round to float16's
-    smallest step (2**-24, the spacing of floats near 0.5), which the mantissa bits then count;
-    2**16 and beyond become inf; NaN keeps its top mantissa bits and stays NaN.
-    """
+    """out = a rounded to float16"""
     for i in range(a.size):
-        bits = a[i]
-        sign = (bits >> np.uint32(16)) & np.uint32(0x8000)
-        magnitude = np.uint32(bits & np.uint32(0x7FFFFFFF))
-        odd = (magnitude >> np.uint32(13)) & np.uint32(1)
-        result = np.uint32((magnitude + np.uint32(0xFFF) + odd - np.uint32(112 << 23)) >> 13)
-        if magnitude < np.uint32(_FLOAT16_MIN_NORMAL):
-            shifted = np.uint32(magnitude).view(np.float32) + np.float32(0.5)
-            result = np.uint32(np.float32(shifted).view(np.uint32) - np.uint32(0x3F000000))
-        if magnitude >= np.uint32(_FLOAT16_TOO_BIG):
-            result = np.uint32(0x7C00)
-        if magnitude > np.uint32(_FLOAT32_INF):
-            nan = np.uint32(0x7C00 + ((magnitude & np.uint32(0x7FFFFF)) >> np.uint32(13)))
-            result = nan + np.uint32(nan == np.uint32(0x7C00))  # never the bits of inf
-        out[i] = np.uint16(sign | result)
+        out[i] = float_to_half(a[i])
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def relu_backward(grad: np.ndarray, out: np.ndarray, result: np.ndarray) -> None:
+    """result = grad * (out > 0), as NumPy multiplies float16s: in float32, rounded once.
+
+    `out > 0` on the bits: positive finite numbers and +inf are 0x0001..0x7C00.
+    """
+    for i in range(grad.size):
+        positive = np.uint16(out[i] - np.uint16(1)) < np.uint16(0x7C00)
+        result[i] = float_to_half(half_to_float(grad[i]) * np.float32(positive))

@@ -78,7 +78,7 @@ class HalfReLU(ReLU):
         out = ctx._saved[0] if ctx._saved else None
         if isinstance(grad, Node) or not (half.is_half(grad) and half.is_half(out)):
             return ReLU.backward(ctx, grad)
-        return half.mask_grad(grad, half.positive_mask_bits(out))
+        return half.relu_backward(grad, out)
 
 
 #: float32 class -> its float16 version, used by autocast when every input is float16
