@@ -91,6 +91,10 @@ def test_half_binary_is_numpys_float16_ufunc_bit_for_bit(ufunc):
     with np.errstate(all="ignore"):
         for x, y in ((a, b), (a[finite], b[finite]), (a.reshape(256, 256), b[:256])):
             assert_same_bits(half.half_binary(ufunc, x, y), ufunc(x, y))
+        # a bias-like row over a batch, the other way round, and a scalar: finite and not
+        rows, row = a[finite][:6000].reshape(2, 3, 1000), b[finite][:1000].reshape(1, 1000)
+        for x, y in ((rows, row), (row, rows), (rows, b[finite][0]), (a.reshape(256, 256), b[:1])):
+            assert_same_bits(half.half_binary(ufunc, x, y), ufunc(x, y))
 
 
 def test_relu_mask_and_masked_grad_on_bits_are_numpys():

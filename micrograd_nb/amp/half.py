@@ -158,8 +158,16 @@ def has_nan(h: np.ndarray) -> bool:
     return bool(np.any(np.greater(magnitude, 0x7C00, out=scratch("isnan", h.shape, bool))))
 
 
+_KERNEL_OPS = {np.add: "ADD", np.subtract: "SUBTRACT", np.multiply: "MULTIPLY"}
+
+
 def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """ufunc(a, b) for float16 a, b exactly as NumPy gives it: in float32, rounded once."""
+    kernels = _compiled_kernels()
+    if kernels is not None and ufunc in _KERNEL_OPS:
+        result = _compiled_binary(kernels, getattr(kernels, _KERNEL_OPS[ufunc]), a, b)
+        if result is not None:
+            return result
     if has_nan(a) or has_nan(b):
         # which NaN's bits survive NaN + NaN depends on the operand order NumPy's C loop
         # happens to use: let NumPy decide (slowly) in that rare case
@@ -169,6 +177,26 @@ def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):  # NumPy's float16 loops don't warn either
         ufunc(to_float32(a, "a"), to_float32(b, "b"), out=out)
     return to_float16(out)
+
+
+def _compiled_binary(kernels, op: int, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """a (op) b by one compiled pass when b has a's shape or is a row broadcast over a (a bias);
+    None for other shapes, or when a NaN is involved (then NumPy decides which NaN survives)."""
+    if a.size == 0 or b.ndim == 0 or b.ndim > a.ndim:
+        return None
+    if a.shape == b.shape:
+        rows, b_rows = 1, 1
+    elif b.size == a.shape[-1] and b.shape[-1] == a.shape[-1]:  # (m,) or (1, m) against (..., m)
+        rows, b_rows = a.size // max(a.shape[-1], 1), 1
+    else:
+        return None
+    a = np.ascontiguousarray(a)
+    out = np.empty(a.shape, np.float16)
+    as_rows = [
+        np.ascontiguousarray(x).view(np.uint16).reshape(n, -1)
+        for x, n in ((a, rows), (b, b_rows), (out, rows))
+    ]
+    return out if kernels.binary(op, *as_rows) else None
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -182,6 +210,12 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def relu(h: np.ndarray) -> np.ndarray:
     """np.maximum(h, 0) for float16 h, on its bits: keep h >= -0 and NaN, else +0."""
+    kernels = _compiled_kernels()
+    if kernels is not None:
+        h = np.ascontiguousarray(h)
+        out = np.empty(h.shape, np.float16)
+        kernels.relu(h.view(np.uint16).reshape(-1), out.view(np.uint16).reshape(-1))
+        return out
     bits = h.view(np.uint16)
     # keep = bits <= 0x8000 (h >= -0 or +NaN) or bits > 0xFC00 (-NaN): one wrapped compare
     keep = np.subtract(bits, 0x8001, dtype=np.uint16) >= 0xFC00 - 0x8000
