@@ -185,18 +185,15 @@ def _compiled_binary(kernels, op: int, a: np.ndarray, b: np.ndarray) -> np.ndarr
     if a.size == 0 or b.ndim == 0 or b.ndim > a.ndim:
         return None
     if a.shape == b.shape:
-        rows, b_rows = 1, 1
-    elif b.size == a.shape[-1] and b.shape[-1] == a.shape[-1]:  # (m,) or (1, m) against (..., m)
-        rows, b_rows = a.size // max(a.shape[-1], 1), 1
+        rows = 1  # both as one long row
+    elif b.size == a.shape[-1] == b.shape[-1]:  # (m,) or (1, m) against (..., m)
+        rows = a.size // a.shape[-1]
     else:
         return None
-    a = np.ascontiguousarray(a)
     out = np.empty(a.shape, np.float16)
-    as_rows = [
-        np.ascontiguousarray(x).view(np.uint16).reshape(n, -1)
-        for x, n in ((a, rows), (b, b_rows), (out, rows))
-    ]
-    return out if kernels.binary(op, *as_rows) else None
+    a_rows, out_rows = (np.ascontiguousarray(x).view(np.uint16).reshape(rows, -1) for x in (a, out))
+    b_row = np.ascontiguousarray(b).view(np.uint16).reshape(1, -1)
+    return out if kernels.binary(op, a_rows, b_row, out_rows) else None
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
