@@ -34,6 +34,27 @@ def test_the_compiled_conversions_are_used_when_switched_on(conversions):
     assert (half._compiled_kernels() is not None) == (conversions == "compiled")
 
 
+def test_kernels_that_fail_or_disagree_are_switched_off_with_a_warning():
+    from micrograd_nb.amp import half_kernels
+
+    class Broken:
+        widen = staticmethod(half_kernels.widen)
+
+        @staticmethod
+        def narrow(a, out):
+            raise RuntimeError("cannot cache function")
+
+    class Wrong(Broken):
+        @staticmethod
+        def narrow(a, out):
+            out[:] = 0
+
+    assert half._compiles_and_agrees(half_kernels)
+    for kernels, reason in [(Broken, "cannot cache"), (Wrong, "disagree")]:
+        with pytest.warns(RuntimeWarning, match=reason):
+            assert not half._compiles_and_agrees(kernels)
+
+
 def numpy_half(a: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         return a.astype(np.float16)

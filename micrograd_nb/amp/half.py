@@ -30,6 +30,7 @@ formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns t
 from __future__ import annotations
 
 import threading
+import warnings
 
 import numpy as np
 
@@ -69,8 +70,40 @@ def _compiled_kernels():
         except ImportError:  # numba is optional: the NumPy formulas below give the same bits
             _kernels = False
         else:
-            _kernels = half_kernels
+            _kernels = half_kernels if _compiles_and_agrees(half_kernels) else False
     return _kernels if (_kernels and _use_compiled) else None
+
+
+def _compiles_and_agrees(kernels) -> bool:
+    """Compile the conversions once and compare them with NumPy's casts on float16's extremes.
+
+    A machine where Numba cannot compile or cache gets a warning and the NumPy formulas.
+    """
+    probe = np.array(
+        [0.0, -0.0, 1.0, -2.5, 65504.0, 65520.0, 6e-8, 1e-4, np.inf, -np.inf], np.float32
+    )
+    try:
+        bits = np.empty(probe.shape, np.uint16)
+        kernels.narrow(probe, bits)
+        back = np.empty(probe.shape, np.float32)
+        kernels.widen(bits, back)
+        with np.errstate(over="ignore"):
+            expected = probe.astype(np.float16)
+        agrees = np.array_equal(bits, expected.view(np.uint16)) and np.array_equal(
+            back, expected.astype(np.float32)
+        )
+    except Exception as error:  # e.g. no compiler support or an unwritable cache
+        agrees, reason = False, f"{type(error).__name__}: {error}"
+    else:
+        reason = "they disagree with NumPy's casts"
+    if not agrees:
+        warnings.warn(
+            f"micrograd_nb.amp: the compiled float16 kernels are off ({reason}); NumPy computes "
+            "the same results more slowly",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return agrees
 
 
 _kernels = None  # the module once imported, False when numba is missing
