@@ -314,6 +314,9 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if type(grad) is np.ndarray and "mask" not in ctx.__dict__:
+            # multiplying by the boolean mask itself skips a float copy of it (a full pass)
+            return np.multiply(grad, ctx._saved[0] > 0)
         return grad * ReLU._mask(ctx)
 
     @staticmethod
