@@ -48,7 +48,7 @@ def cast(x, dtype):
 
 
 def widen(x: np.ndarray) -> np.ndarray:
-    """x as float32; a float16 x exactly, by table lookup (see `micrograd_nb.amp.half`)."""
+    """x as float32; a float16 x exactly, by the fast conversion in `micrograd_nb.amp.half`."""
     return half.to_float32(x)
 
 
