@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import micrograd_nb as mg
 from micrograd_nb.amp import autocast, half
@@ -116,6 +119,34 @@ def test_half_binary_is_numpys_float16_ufunc_bit_for_bit(ufunc):
         rows, row = a[finite][:6000].reshape(2, 3, 1000), b[finite][:1000].reshape(1, 1000)
         for x, y in ((rows, row), (row, rows), (rows, b[finite][0]), (a.reshape(256, 256), b[:1])):
             assert_same_bits(half.half_binary(ufunc, x, y), ufunc(x, y))
+
+
+def half_arrays(shape):
+    """float16 arrays of any bits (NaN, inf, subnormals, -0 included), or of ordinary values."""
+    any_bits = hnp.arrays(np.uint16, shape).map(lambda bits: bits.view(np.float16))
+    ordinary = hnp.arrays(np.float16, shape, elements=st.floats(-300, 300, width=16))
+    return st.one_of(any_bits, ordinary)
+
+
+@st.composite
+def operand_pairs(draw):
+    """(a, b) with b of a's shape, a bias-like row, a column, or a's shape read transposed."""
+    n = draw(st.integers(1, 5))
+    m = draw(st.one_of(st.just(n), st.integers(1, 6)))  # square often: a column then fits a row
+    a = draw(half_arrays((n, m)))
+    kind = draw(st.sampled_from(["same", "row", "row2d", "column", "transposed"]))
+    b_shape = {"same": (n, m), "row": (m,), "row2d": (1, m), "column": (n, 1)}.get(kind, (m, n))
+    b = draw(half_arrays(b_shape))
+    return (a, b.T) if kind == "transposed" else draw(st.sampled_from([(a, b), (b, a)]))
+
+
+# the `conversions` fixture holds for all examples of one run, as intended
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=operand_pairs(), ufunc=st.sampled_from([np.add, np.subtract, np.multiply]))
+def test_half_binary_matches_numpy_for_any_shapes_and_bits(conversions, pair, ufunc):
+    a, b = pair
+    with np.errstate(all="ignore"):
+        assert_same_bits(half.half_binary(ufunc, a, b), ufunc(a, b))
 
 
 def test_relu_mask_and_masked_grad_on_bits_are_numpys():
