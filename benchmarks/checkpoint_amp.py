@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=64)
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--numpy-conversions", action="store_true")
     args = parser.parse_args()
     half.use_compiled(not args.numpy_conversions)
