@@ -15,6 +15,7 @@ _WIDGETS = {
     "GradientFlowExplorer": ".explorer",
     "ActivationExplorer": ".activation_explorer",
     "InitExplorer": ".init_explorer",
+    "LossScaleExplorer": ".loss_scale_explorer",
 }
 
 __all__ = sorted(_WIDGETS)
