@@ -44,11 +44,11 @@ def test_moving_the_slider_shifts_the_histogram_and_redraws():
 
 def test_the_verdict_names_what_happens():
     explorer = LossScaleExplorer(GRADIENTS)
-    assert "2 of 7 nonzero gradients are flushed to zero" in explorer.message.value
+    assert explorer.message.value.startswith("S = 2^0: 2 of 7 nonzero gradients are flushed")
     explorer.log2_scale.value = 6
-    assert "All 7 nonzero gradients survive" in explorer.message.value
+    assert explorer.message.value == "S = 2^6: all 7 nonzero gradients survive in float16."
     explorer.log2_scale.value = 8
-    assert "2 of 7 scaled gradients overflow to inf" in explorer.message.value
+    assert explorer.message.value.startswith("S = 2^8: 2 of 7 scaled gradients overflow to inf")
     assert "skips this step" in explorer.message.value
 
 

@@ -69,6 +69,9 @@ class LossScaleExplorer(Explorer):
         self.fig, (self._ax,) = new_figure(8.0, 3.0, left=0.08, bottom=0.18, top=0.86)
         self._watch(self.log2_scale)
         self._box = W.VBox([self.log2_scale, self.image, self.message])
+        for name, widget in [("slider", self.log2_scale), ("picture", self.image),
+                             ("message", self.message)]:  # fmt: skip
+            widget.add_class(f"mg-loss-scale-{name}")  # handles for styling and browser tests
         self.update()
 
     @property
@@ -131,8 +134,8 @@ class LossScaleExplorer(Explorer):
                 "a larger S saves them."
             )
         else:
-            verdict = f"All {total} nonzero gradients survive in float16."
-        self.message.value = verdict
+            verdict = f"all {total} nonzero gradients survive in float16."
+        self.message.value = f"S = 2^{self.log2_scale.value}: {verdict}"
 
 
 def _as_list(gradients) -> list:
