@@ -61,6 +61,10 @@ def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
     return buf
 
 
+_kernels = None  # the module once imported, False when numba is missing
+_use_compiled = True
+
+
 def _compiled_kernels():
     """`half_kernels` when Numba is installed and the compiled path is on, else None."""
     global _kernels
@@ -104,10 +108,6 @@ def _compiles_and_agrees(kernels) -> bool:
             stacklevel=3,
         )
     return agrees
-
-
-_kernels = None  # the module once imported, False when numba is missing
-_use_compiled = True
 
 
 def use_compiled(on: bool) -> bool:
