@@ -121,7 +121,7 @@ def main() -> None:
     time_steps(runs, args.repeats)
     ref = runs[0]
     mib = 2**20
-    conversions = "compiled" if half._compiled_kernels() else "NumPy"
+    conversions = "compiled" if half.is_compiled() else "NumPy"
     print(
         f"MLP depth {args.depth}, width {args.width}, batch {args.batch}; numpy {np.__version__}, "
         f"{conversions} float16 conversions"

@@ -120,6 +120,11 @@ def use_compiled(on: bool) -> bool:
     return previous
 
 
+def is_compiled() -> bool:
+    """True when the compiled kernels run (numba installed, switched on, and checked)."""
+    return _compiled_kernels() is not None
+
+
 def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
     """A float16 array as float32, exactly; other dtypes by NumPy's cast.
 
