@@ -7,6 +7,7 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.widgets import LossScaleExplorer
+from micrograd_nb.widgets.loss_scale_explorer import scaled_counts
 
 # powers of two sit exactly on float16's boundaries: 2**-25 is half the smallest subnormal
 # 2**-24 (a tie, rounded to even: 0), 2**-14 the smallest normal, 2**16 beyond the max 65504
@@ -92,3 +93,11 @@ def test_no_gradient_to_show_is_an_error_that_says_so():
 def test_displays_as_a_widget():
     bundle = LossScaleExplorer(GRADIENTS)._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_non_finite_reference_gradients_are_left_out():
+    with_bad = GRADIENTS + [np.array([np.nan, np.inf, -np.inf])]
+    for log2_scale in (0, 8):
+        assert scaled_counts(np.concatenate([g.ravel() for g in with_bad]), 2.0**log2_scale) == (
+            LossScaleExplorer(GRADIENTS, log2_scale=log2_scale).counts
+        )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
-from ..amp.autocast import count_underflow
 from ._base import Explorer
 from ._figure import new_figure
 
@@ -30,10 +29,10 @@ LOG2_RANGE = (-48.0, 24.0)
 
 def scaled_counts(gradients: np.ndarray, scale: float) -> dict[str, int]:
     """How the nonzero gradients fare when S·g is rounded to float16: lost, subnormal, normal, inf."""
-    g = gradients[gradients != 0] * scale
+    g = gradients[np.isfinite(gradients) & (gradients != 0)] * scale
     with np.errstate(over="ignore"):  # overflow to inf is one of the outcomes counted
         rounded = np.abs(g.astype(np.float16))
-        lost = count_underflow(g)
+    lost = int(np.count_nonzero(rounded == 0))
     overflowed = int(np.count_nonzero(np.isinf(rounded)))
     subnormal = int(np.count_nonzero((rounded > 0) & (rounded < 2.0**SUBNORMAL)))
     return {
