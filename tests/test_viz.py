@@ -386,3 +386,15 @@ def test_renderer_failure_is_shown_not_raised(monkeypatch, worked_example):
     monkeypatch.setattr("micrograd_nb.viz.drawing.render_bytes", broken)
     bundle = drawing._repr_mimebundle_()
     assert "layout crashed" in bundle["text/plain"] and drawing.source in bundle["text/plain"]
+
+
+@pytest.mark.parametrize(
+    "name, formula",
+    [("exp", "exp(x)"), ("log", "1/x"), ("sqrt", "1/(2·√x)"), ("tanh", "1 - y²"),
+     ("sigmoid", "y·(1 - y)"), ("relu", "[x > 0]"), ("abs", "sign(x)")],
+)  # fmt: skip
+def test_local_formulas_of_one_input_operations(name, formula):
+    from micrograd_nb.viz.rules import local_formula
+
+    y = getattr(mg.Tensor(np.array([0.5, 2.0]), requires_grad=True), name)()
+    assert y.op == name and local_formula(y, 0, ["x"], "y") == formula

@@ -12,6 +12,17 @@ from collections.abc import Sequence
 from ..autograd import Node
 from .format import format_number
 
+#: d out/d a of one-input operations, in terms of the input `a` and the output `out`
+UNARY_DERIVATIVES = {
+    "exp": "exp({a})",
+    "log": "1/{a}",
+    "sqrt": "1/(2·√{a})",
+    "tanh": "1 - {out}²",
+    "sigmoid": "{out}·(1 - {out})",
+    "relu": "[{a} > 0]",
+    "abs": "sign({a})",
+}
+
 
 def local_formula(child: Node, index: int, names: Sequence[str], out: str) -> str | None:
     """∂child/∂inputs[index] as text; `names` are the inputs' names, `out` the child's."""
@@ -37,20 +48,8 @@ def local_formula(child: Node, index: int, names: Sequence[str], out: str) -> st
             power = "" if q == 1 else f"^{format_number(q)}"
             return f"{format_number(p)}·{a}{power}"
         return f"{b}·{a}^({b}-1)" if index == 0 else f"{a}^{b}·ln({a})"
-    if op == "exp":
-        return f"exp({a})"
-    if op == "log":
-        return f"1/{a}"
-    if op == "sqrt":
-        return f"1/(2·√{a})"
-    if op == "tanh":
-        return f"1 - {out}²"
-    if op == "sigmoid":
-        return f"{out}·(1 - {out})"
-    if op == "relu":
-        return f"[{a} > 0]"
-    if op == "abs":
-        return f"sign({a})"
+    if op in UNARY_DERIVATIVES:
+        return UNARY_DERIVATIVES[op].format(a=a, out=out)
     if op == "Σw·x+b":
         k = (n - 1) // 2  # inputs are w₁..wₖ, x₁..xₖ, b
         if index == n - 1:
