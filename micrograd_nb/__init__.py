@@ -15,19 +15,116 @@ from .autograd import (
     set_grad_enabled,
     topological_order,
 )
+from .creation import (
+    arange,
+    full,
+    linspace,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    zeros,
+    zeros_like,
+)
+from .creation import tensor as _tensor_factory
 from .functional import clip, concatenate, maximum, minimum, split, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .memory import graph_memory, memory_stats
-from .random import manual_seed
+from .ops import (
+    abs,
+    argmax,
+    argmin,
+    cat,
+    clamp,
+    clone,
+    exp,
+    flatten,
+    log,
+    log2,
+    log10,
+    log_softmax,
+    matmul,
+    max,
+    mean,
+    min,
+    numel,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    std,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+)
+from .random import Generator, manual_seed
+from .spelling import TorchSpellingError
 from .tensor import Tensor
 from .training import fit
 from .value import Value
 from .viz import draw
 
+# `mg.tensor(...)` is the factory. Python binds the submodule micrograd_nb.tensor to this name
+# when it first loads it, which the imports above did; later imports of it leave the name alone.
+tensor = _tensor_factory
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "abs",
     "amp",
+    "arange",
+    "argmax",
+    "argmin",
+    "cat",
+    "clamp",
+    "clone",
+    "exp",
+    "flatten",
+    "full",
+    "Generator",
+    "linspace",
+    "log",
+    "log2",
+    "log10",
+    "log_softmax",
+    "matmul",
+    "max",
+    "mean",
+    "min",
+    "multinomial",
+    "numel",
+    "ones",
+    "ones_like",
+    "permute",
+    "rand",
+    "randint",
+    "randn",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "squeeze",
+    "std",
+    "sum",
+    "swapaxes",
+    "tanh",
+    "tensor",
+    "TorchSpellingError",
+    "transpose",
+    "unsqueeze",
+    "var",
+    "zeros",
+    "zeros_like",
     "AnomalyError",
     "clip",
     "concatenate",

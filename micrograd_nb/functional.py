@@ -14,6 +14,7 @@ import numpy as np
 from .autograd import Node
 from .primitives import elementwise as ew
 from .primitives import shape as shape_ops
+from .spelling import torch_names
 from .tensor import Tensor, _binary
 
 
@@ -49,14 +50,16 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's argument name
     return _tensor(x).clip(min, max)
 
 
+@torch_names(dim="axis")
 def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
-    """join tensors along an existing axis (numpy.concatenate, torch.cat)."""
+    """join tensors along an existing axis (numpy.concatenate, torch.cat: dim= for axis=)."""
     tensors = _sequence("concatenate", tensors)
     return shape_ops.Concatenate.apply(*tensors, axis=axis)
 
 
+@torch_names(dim="axis")
 def stack(tensors: Sequence, axis: int = 0) -> Tensor:
-    """join same-shaped tensors along a new axis (numpy.stack, torch.stack)."""
+    """join same-shaped tensors along a new axis (numpy.stack, torch.stack: dim= for axis=)."""
     tensors = _sequence("stack", tensors)
     return shape_ops.Stack.apply(*tensors, axis=axis)
 

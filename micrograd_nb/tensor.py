@@ -11,6 +11,9 @@ from .primitives import activations as act
 from .primitives import elementwise as ew
 from .primitives import generic as F
 from .primitives import linalg, reduce, shape
+from .primitives.cast import cast
+from .primitives.clone import Clone
+from .spelling import ValuesIndices, ddof_of, torch_names
 
 
 def _as_array(data, dtype) -> np.ndarray:
@@ -207,6 +210,28 @@ class Tensor(Node):
         self._version += 1
         return self
 
+    def numel(self) -> int:
+        """the number of elements (PyTorch's name for .size)"""
+        return self.size
+
+    nelement = numel
+
+    def clone(self):
+        """a copy of the data that stays in the graph; x̄ = ȳ"""
+        return Clone.apply(self)
+
+    def float(self):
+        """as float32 (PyTorch's float is 32 bits); the gradient is cast back"""
+        return cast(self, np.float32)
+
+    def double(self):
+        """as float64; the gradient is cast back"""
+        return cast(self, np.float64)
+
+    def contiguous(self):
+        """self: NumPy arrays need no contiguity for view/reshape here (see `view`)"""
+        return self
+
     def copy(self):
         """A new leaf Tensor with a copy of the data (requires_grad as this one)."""
         return Tensor(self._data.copy(), requires_grad=self.requires_grad)
@@ -292,6 +317,14 @@ class Tensor(Node):
         """square root"""
         return ew.Sqrt.apply(self)
 
+    def log10(self):
+        """log(x) / ln 10; d/dx = 1 / (x ln 10)"""
+        return ew.Log.apply(self) / np.log(10.0)
+
+    def log2(self):
+        """log(x) / ln 2; d/dx = 1 / (x ln 2)"""
+        return ew.Log.apply(self) / np.log(2.0)
+
     def abs(self):
         """|x|"""
         return ew.Abs.apply(self)
@@ -336,29 +369,64 @@ class Tensor(Node):
         """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
         return ew.Clip.apply(self, min=min, max=max)
 
+    clamp = clip  # PyTorch's name
+
     # ---- reductions ---------------------------------------------------------------------------
+    @torch_names(dim="axis", keepdim="keepdims")
     def sum(self, axis=None, keepdims: bool = False):
-        """Σ over axis"""
+        """Σ over axis (PyTorch: dim=, keepdim=)"""
         return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
 
+    @torch_names(dim="axis", keepdim="keepdims")
     def mean(self, axis=None, keepdims: bool = False):
-        """Σ / n over axis"""
+        """Σ / n over axis (PyTorch: dim=, keepdim=)"""
         return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims: bool = False):
-        """max over axis (gradient split evenly among ties)"""
+    @torch_names(keepdim="keepdims")
+    def max(self, axis=None, keepdims: bool = False, dim: int | None = None):
+        """max over axis (gradient split evenly among ties); with dim=, PyTorch's (values, indices)"""
+        if dim is not None:
+            return self._with_indices("max", axis, dim, keepdims)
         return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims: bool = False):
-        """min over axis (gradient split evenly among ties)"""
+    @torch_names(keepdim="keepdims")
+    def min(self, axis=None, keepdims: bool = False, dim: int | None = None):
+        """min over axis (gradient split evenly among ties); with dim=, PyTorch's (values, indices)"""
+        if dim is not None:
+            return self._with_indices("min", axis, dim, keepdims)
         return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis=None, keepdims: bool = False, ddof: int = 0):
-        """Σ (x - mean)² / (n - ddof) over axis (NumPy's default ddof=0)"""
+    def _with_indices(self, op: str, axis, dim, keepdims: bool) -> ValuesIndices:
+        """PyTorch's `x.max(dim=d)`: the differentiable values and their int64 positions."""
+        if axis is not None:
+            raise TypeError(
+                f"{op}: got both dim= (PyTorch's name) and axis= (NumPy's name); pass only one"
+            )
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{op}(dim=...) takes one axis (an int), got {dim!r}")
+        values = getattr(self, op)(axis=dim, keepdims=keepdims)
+        return ValuesIndices(values, getattr(self, "arg" + op)(axis=dim, keepdims=keepdims))
+
+    @torch_names(dim="axis", keepdim="keepdims")
+    def argmax(self, axis=None, keepdims: bool = False):
+        """position of the max over axis (flattened when None), an int64 constant Tensor"""
+        return Tensor(np.argmax(self._data, axis=axis, keepdims=keepdims))
+
+    @torch_names(dim="axis", keepdim="keepdims")
+    def argmin(self, axis=None, keepdims: bool = False):
+        """position of the min over axis (flattened when None), an int64 constant Tensor"""
+        return Tensor(np.argmin(self._data, axis=axis, keepdims=keepdims))
+
+    @torch_names(dim="axis", keepdim="keepdims")
+    def var(self, axis=None, keepdims: bool = False, ddof=None, unbiased=None, correction=None):
+        """Σ (x - mean)² / (n - ddof) over axis; ddof=0 unless given (PyTorch: unbiased=, correction=)"""
+        ddof = ddof_of("var", ddof, unbiased, correction)
         return reduce.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
-    def std(self, axis=None, keepdims: bool = False, ddof: int = 0):
-        """√var over axis (gradient 0 where all elements are equal)"""
+    @torch_names(dim="axis", keepdim="keepdims")
+    def std(self, axis=None, keepdims: bool = False, ddof=None, unbiased=None, correction=None):
+        """√var over axis, gradient 0 where all elements are equal (ddof / unbiased / correction as var)"""
+        ddof = ddof_of("std", ddof, unbiased, correction)
         return reduce.Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     # ---- shape --------------------------------------------------------------------------------
@@ -368,8 +436,22 @@ class Tensor(Node):
             new_shape = tuple(new_shape[0])
         return shape.Reshape.apply(self, shape=new_shape)
 
+    def view(self, *new_shape):
+        """reshape (-1 infers one axis).
+
+        PyTorch's view never copies, so it refuses a non-contiguous tensor (e.g. after .T) and
+        asks for reshape; here view is reshape, which copies only when it must.
+        """
+        return self.reshape(*new_shape)
+
     def transpose(self, *axes):
-        """permute axes (reverse them when none are given)"""
+        """permute axes (reverse them when none are given); two ints swap those two axes.
+
+        x.transpose((1, 0, 2)) is NumPy's permutation; x.transpose(0, 1) is PyTorch's
+        transpose(dim0, dim1), the same as x.swapaxes(0, 1).
+        """
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            return self.swapaxes(*axes)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return shape.Transpose.apply(self, axes=axes or None)
@@ -383,10 +465,20 @@ class Tensor(Node):
         """stretched to new_shape like NumPy broadcasting"""
         return shape.BroadcastTo.apply(self, shape=tuple(new_shape))
 
+    def permute(self, *dims):
+        """axes in the order dims (PyTorch's name for NumPy's transpose(axes))"""
+        return self.transpose(*dims)
+
+    def swapaxes(self, axis0: int, axis1: int):
+        """two axes exchanged (PyTorch's transpose(dim0, dim1))"""
+        return shape.SwapAxes.apply(self, axis1=axis0, axis2=axis1)
+
+    @torch_names(dim="axis")
     def squeeze(self, axis=None):
         """size-1 axes removed (all of them, or the given ones)"""
         return shape.Squeeze.apply(self, axis=axis)
 
+    @torch_names(dim="axis")
     def unsqueeze(self, axis: int):
         """a new size-1 axis at position axis (NumPy: expand_dims)"""
         return shape.Unsqueeze.apply(self, axis=axis)
@@ -410,6 +502,15 @@ class Tensor(Node):
 
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_raw_index(index))
+
+    def __getattr__(self, name: str):
+        # Only reached for missing attributes: explain PyTorch's (values, indices) pair.
+        if name in ("values", "indices"):
+            raise AttributeError(
+                f"Tensor has no .{name}: x.max(1) with NumPy's axis returns the maxima; "
+                f"write x.max(dim=1).{name} for PyTorch's (values, indices) pair"
+            )
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
 
 def _raw(x):

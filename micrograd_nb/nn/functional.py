@@ -13,6 +13,7 @@ from ..autograd import Node
 from ..primitives import activations as act
 from ..primitives import elementwise as ew
 from ..primitives import softmax as sm
+from ..spelling import torch_names
 from ..tensor import Tensor
 
 # ---- activations ------------------------------------------------------------------------------
@@ -53,14 +54,33 @@ def softplus(x: Tensor) -> Tensor:
     return act.Softplus.apply(x)
 
 
+@torch_names(dim="axis")
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """xᵢ - log Σⱼ eˣʲ along axis, computed from x - max(x) (finite at logits of ±1000)"""
+    """xᵢ - log Σⱼ eˣʲ along axis (PyTorch: dim=), computed from x - max(x) (finite at ±1000)"""
     return sm.LogSoftmax.apply(x, axis=axis)
 
 
+@torch_names(dim="axis")
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """eˣⁱ / Σⱼ eˣʲ along axis, as exp(log_softmax(x)) so it never overflows"""
+    """eˣⁱ / Σⱼ eˣʲ along axis (PyTorch: dim=), as exp(log_softmax(x)) so it never overflows"""
     return log_softmax(x, axis=axis).exp()
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor with a trailing axis of num_classes: 1 at each index, 0 elsewhere (a constant)
+
+    num_classes=-1 takes the largest index + 1, as PyTorch does.
+    """
+    indices = np.asarray(tensor.data if isinstance(tensor, Node) else tensor)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(f"one_hot: indices must be integers, got dtype {indices.dtype}")
+    if num_classes < 0:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise ValueError(
+            f"one_hot: indices must lie in 0..{num_classes - 1}, got {indices.min()}..{indices.max()}"
+        )
+    return Tensor(np.eye(num_classes, dtype=np.int64)[indices])
 
 
 # ---- losses -----------------------------------------------------------------------------------
@@ -121,6 +141,7 @@ __all__ = [
     "leaky_relu",
     "log_softmax",
     "mse_loss",
+    "one_hot",
     "relu",
     "sigmoid",
     "softmax",
