@@ -121,3 +121,43 @@ def batches(
     for start in range(0, len(y), batch_size):
         idx = order[start : start + batch_size]
         yield X[idx], y[idx]
+
+
+def load_names() -> list[str]:
+    """5,163 lower-case first names (the 1990 US Census lists, public domain), sorted.
+
+    The data for the character-level models of notebook 14 and exercise 15; source and
+    licence are in `micrograd_nb/data/NAMES_SOURCE.md`.
+    """
+    from importlib.resources import files
+
+    text = files(__package__).joinpath("data", "names.txt").read_text(encoding="ascii")
+    return text.split()
+
+
+def char_vocabulary(words: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """({char: index}, {index: char}) with '.' = 0 marking a word's start and end, then a..z."""
+    chars = sorted(set("".join(words)))
+    stoi = {c: i + 1 for i, c in enumerate(chars)}
+    stoi["."] = 0
+    return stoi, {i: c for c, i in stoi.items()}
+
+
+def char_ngrams(
+    words: list[str], stoi: dict[str, int], block_size: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """(X, Y): each row of X the indices of `block_size` characters, Y the character after them.
+
+    Words are padded with '.' in front, so "emma" with block_size 3 gives the contexts
+    "...", "..e", ".em", "emm", "mma" followed by e, m, m, a, "." (the end).
+    """
+    contexts, targets = [], []
+    for word in words:
+        context = [0] * block_size
+        for ch in word + ".":
+            index = stoi[ch]
+            contexts.append(context)
+            targets.append(index)
+            context = context[1:] + [index]
+    X = np.array(contexts, dtype=np.int64).reshape(-1, block_size)
+    return X, np.array(targets, dtype=np.int64)

@@ -60,6 +60,7 @@ flatten = _method_as_function("flatten")
 clone = _method_as_function("clone")
 numel = _method_as_function("numel")
 
+
 def matmul(input, other) -> Tensor:  # noqa: A002 - PyTorch's name
     """input @ other (batched, broadcast); Ā = Ḡ Bᵀ, B̄ = Aᵀ Ḡ"""
     return _as_tensor(input) @ other

@@ -203,3 +203,44 @@ def test_histogram_and_history_plots():
     with pytest.raises(ValueError, match="unknown metric"):
         D.plot_history(monitor, "loss")
     plt.close("all")
+
+
+# ---- the character-level MLP's diagnostics (CURRICULUM §17) --------------------------------------
+def test_tanh_counts_as_saturated_above_0_97():
+    out = np.array([[0.0, 0.5, 0.96, 0.975], [-0.99, -0.969, 0.999, 0.1]])
+    stats = D.compute_activation_stats(nn.Tanh(), out)
+    assert stats.saturated_fraction == 3 / 8  # 0.975, -0.99, 0.999
+
+
+def test_recorder_keeps_outputs_and_their_gradients():
+    model, x, y = _trained_once()
+    with D.ActivationRecorder(model, keep_outputs=True) as recorder:
+        hidden = model.layers[1](model.layers[0](x))  # the first activation, by hand
+        nn.functional.cross_entropy(model(x), y).backward()
+    grads = recorder.output_grads()
+    assert list(grads) == ["layers.1", "layers.3"]
+    # d loss / d(first activation) by the chain rule through the rest of the network
+    rest = nn.Sequential(*list(model.layers)[2:])
+    probe = mg.Tensor(hidden.data, requires_grad=True)
+    nn.functional.cross_entropy(rest(probe), y).backward()
+    np.testing.assert_allclose(grads["layers.1"], probe.grad, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="keep_outputs=True"):
+        D.ActivationRecorder(model).output_grads()
+
+
+def test_update_ratio_plot_marks_1e_3_and_histogram_helpers_label_each_layer():
+    model, x, y = _trained_once()
+    monitor = _monitored_sgd(model, x, y, steps=3)
+    ax = D.plot_update_ratios(monitor)
+    assert ax.get_yscale() == "log"
+    assert any(np.allclose(line.get_ydata(), 1e-3) for line in ax.get_lines())
+    assert len(ax.get_lines()) == 4  # three layers and the reference line
+    with D.ActivationRecorder(model, keep_outputs=True) as recorder:
+        nn.functional.cross_entropy(model(x), y).backward()
+    ax = D.plot_activation_grad_histograms(recorder)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    std = recorder.output_grads()["layers.1"].std()
+    assert len(texts) == 2 and f"std={std:.2g}" in texts[0]
+    ax = D.plot_histograms({"a": np.zeros(5), "b": np.arange(4.0)}, title="t")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1: a std=0", "2: b std=1.1"]
+    plt.close("all")

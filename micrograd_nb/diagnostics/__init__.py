@@ -4,7 +4,7 @@
 - `grad_stats(model)` gradient norm/mean/std/max and ‖∇W‖/‖W‖ per layer
 - `snapshot_weights` + `update_ratios` ‖ΔW‖/‖W‖ of one optimizer step
 - `ActivationRecorder`, `activation_stats`, `dead_relu_fraction` forward-hook statistics
-- `Monitor` all of the above at every step; `plot_*` pictures of them
+- `Monitor` all of the above at every step (also as TensorBoard files); `plot_*` pictures of them
 """
 
 from .activations import (
@@ -16,10 +16,13 @@ from .activations import (
 )
 from .monitor import Monitor
 from .plots import (
+    plot_activation_grad_histograms,
     plot_activation_histograms,
     plot_grad_histograms,
+    plot_histograms,
     plot_history,
     plot_layer_grad_norms,
+    plot_update_ratios,
 )
 from .stats import (
     GradStats,
@@ -27,24 +30,31 @@ from .stats import (
     layer_grad_norms,
     snapshot_weights,
     update_ratios,
+    weight_grads,
     weight_layers,
 )
+from .tensorboard import TensorBoardLog
 
 __all__ = [
     "ActivationRecorder",
     "ActivationStats",
     "GradStats",
     "Monitor",
+    "TensorBoardLog",
     "activation_stats",
     "compute_activation_stats",
     "dead_relu_fraction",
     "grad_stats",
     "layer_grad_norms",
+    "plot_activation_grad_histograms",
     "plot_activation_histograms",
     "plot_grad_histograms",
+    "plot_histograms",
     "plot_history",
     "plot_layer_grad_norms",
+    "plot_update_ratios",
     "snapshot_weights",
     "update_ratios",
+    "weight_grads",
     "weight_layers",
 ]

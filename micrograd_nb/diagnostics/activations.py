@@ -17,6 +17,9 @@ from ..nn.module import Module
 #: module types whose outputs are recorded by default
 ACTIVATION_TYPES: tuple[type[Module], ...] = (ReLU, LeakyReLU, Sigmoid, Tanh, GELU, ELU, SELU)
 
+#: |tanh| above this counts as saturated: tanh' = 1 - t² < 0.06 there, the unit passes little gradient
+TANH_SATURATION = 0.97
+
 
 @dataclass
 class ActivationStats:
@@ -26,7 +29,7 @@ class ActivationStats:
     std: float
     zero_fraction: float  # elements exactly 0 (ReLU's inactive outputs)
     dead_fraction: float  # units (columns) that are 0 for every sample of the batch
-    saturated_fraction: float  # sigmoid/tanh outputs within 1% of their limits
+    saturated_fraction: float  # |tanh| > 0.97, or sigmoid within 1% of 0 or 1
     values: np.ndarray = field(repr=False)  # a sample of the outputs, for histograms
 
 
@@ -34,7 +37,7 @@ def _saturated_fraction(module: Module, out: np.ndarray) -> float:
     if isinstance(module, Sigmoid):
         return float(np.mean((out < 0.01) | (out > 0.99)))
     if isinstance(module, Tanh):
-        return float(np.mean(np.abs(out) > 0.99))
+        return float(np.mean(np.abs(out) > TANH_SATURATION))
     return 0.0
 
 
@@ -65,11 +68,21 @@ class ActivationRecorder:
     with mg.diagnostics.ActivationRecorder(model) as rec:
         model(x)
     rec.stats   # {'layers.1': ActivationStats(mean=..., dead_fraction=...), ...}
+
+    With `keep_outputs=True` the last forward's output tensors are kept too (`rec.outputs`), so
+    after backward `rec.output_grads()` gives the gradient that reached each activation.
     """
 
-    def __init__(self, model: Module, types: tuple[type[Module], ...] = ACTIVATION_TYPES):
+    def __init__(
+        self,
+        model: Module,
+        types: tuple[type[Module], ...] = ACTIVATION_TYPES,
+        keep_outputs: bool = False,
+    ):
         self.model = model
         self.stats: dict[str, ActivationStats] = {}
+        self.keep_outputs = keep_outputs
+        self.outputs: dict = {}  # {name: output Tensor} of the last forward, with keep_outputs
         self._handles = []
         for name, module in model.named_modules():
             if isinstance(module, types):
@@ -78,8 +91,18 @@ class ActivationRecorder:
     def _hook(self, name: str):
         def record(module: Module, inputs: tuple, output) -> None:
             self.stats[name] = compute_activation_stats(module, output.data)
+            if self.keep_outputs:
+                self.outputs[name] = output
 
         return record
+
+    def output_grads(self) -> dict[str, np.ndarray]:
+        """{name: ∂L/∂(activation output)} after backward (needs keep_outputs=True)."""
+        if not self.keep_outputs:
+            raise RuntimeError(
+                "output_grads: create the recorder with keep_outputs=True to keep the outputs"
+            )
+        return {name: out.grad for name, out in self.outputs.items() if out.grad is not None}
 
     def remove(self) -> None:
         """Detach the hooks."""

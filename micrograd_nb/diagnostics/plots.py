@@ -12,7 +12,7 @@ import numpy as np
 from ..nn.module import Module
 from .activations import ActivationRecorder, ActivationStats
 from .monitor import Monitor
-from .stats import layer_grad_norms, weight_layers
+from .stats import layer_grad_norms, weight_grads
 
 
 def _axes(ax):
@@ -47,21 +47,34 @@ def plot_layer_grad_norms(
     return ax
 
 
+def plot_histograms(
+    arrays: dict[str, np.ndarray],
+    ax: Any = None,
+    bins: int = 50,
+    title: str = "",
+    xlabel: str = "value",
+    labels: dict[str, str] | None = None,
+):
+    """One outlined histogram per layer of `arrays` ({layer: values}), with each std in the legend."""
+    ax = _axes(ax)
+    for i, (name, values) in enumerate(arrays.items()):
+        values = np.asarray(values, dtype=float).ravel()
+        extra = (labels or {}).get(name, "")
+        label = f"{i + 1}: {name} std={values.std():.2g}{extra}"
+        ax.hist(values, bins=bins, histtype="step", density=True, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    if arrays:
+        ax.legend(fontsize="small")
+    return ax
+
+
 def plot_grad_histograms(model: Module, ax: Any = None, bins: int = 50):
     """Histograms of each layer's weight-gradient values, one outline per layer."""
-    ax = _axes(ax)
-    for i, (name, module) in enumerate(weight_layers(model)):
-        if module.weight.grad is None:
-            continue
-        g = np.asarray(module.weight.grad, dtype=float).ravel()
-        ax.hist(
-            g, bins=bins, histtype="step", density=True, label=f"{i + 1}: {name} std={g.std():.1e}"
-        )
-    ax.set_xlabel("gradient value")
-    ax.set_ylabel("density")
-    ax.set_title("weight gradients per layer")
-    ax.legend(fontsize="small")
-    return ax
+    return plot_histograms(
+        weight_grads(model), ax, bins, "weight gradients per layer", "gradient value"
+    )
 
 
 def plot_activation_histograms(
@@ -70,17 +83,26 @@ def plot_activation_histograms(
     """Histograms of each activation layer's outputs, with saturation / dead fractions in the legend."""
     if isinstance(stats, ActivationRecorder):
         stats = stats.stats
-    ax = _axes(ax)
-    for i, (name, s) in enumerate(stats.items()):
-        label = f"{i + 1}: {name} std={s.std:.2f}"
-        if s.saturated_fraction:
-            label += f" saturated={s.saturated_fraction:.0%}"
-        if s.dead_fraction:
-            label += f" dead={s.dead_fraction:.0%}"
-        ax.hist(s.values, bins=bins, histtype="step", density=True, label=label)
-    ax.set_xlabel("activation value")
-    ax.set_ylabel("density")
-    ax.set_title("activations per layer")
+    labels = {}
+    for name, s in stats.items():
+        labels[name] = f" saturated={s.saturated_fraction:.0%}" if s.saturated_fraction else ""
+        labels[name] += f" dead={s.dead_fraction:.0%}" if s.dead_fraction else ""
+    values = {name: s.values for name, s in stats.items()}
+    return plot_histograms(values, ax, bins, "activations per layer", "activation value", labels)
+
+
+def plot_activation_grad_histograms(recorder: ActivationRecorder, ax: Any = None, bins: int = 50):
+    """Histograms of ∂L/∂(activation output) per layer (a recorder with keep_outputs=True)."""
+    title = "gradients reaching each activation layer"
+    return plot_histograms(recorder.output_grads(), ax, bins, title, "gradient value")
+
+
+def plot_update_ratios(monitor: Monitor, ax: Any = None, target: float = 1e-3):
+    """‖ΔW‖/‖W‖ per layer over the steps on a log scale, with the healthy `target` (1e-3) drawn."""
+    ax = plot_history(monitor, "update_to_param", ax=ax)
+    ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"{target:g}")
+    ax.set_ylabel("update / weight  ‖ΔW‖/‖W‖")
+    ax.set_title("update-to-weight ratio per layer (healthy: about 1e-3)")
     ax.legend(fontsize="small")
     return ax
 

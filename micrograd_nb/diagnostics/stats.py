@@ -25,6 +25,11 @@ def weight_layers(model: Module) -> list[tuple[str, Module]]:
     return layers
 
 
+def weight_grads(model: Module) -> dict[str, np.ndarray]:
+    """{layer name: ∂L/∂W} of each layer that has a gradient, first layer first."""
+    return {n: m.weight.grad for n, m in weight_layers(model) if m.weight.grad is not None}
+
+
 def _norm(array) -> float:
     return float(np.sqrt(np.sum(np.square(np.asarray(array, dtype=np.float64)))))
 
