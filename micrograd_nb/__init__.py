@@ -25,6 +25,7 @@ from .creation import (
     rand,
     randint,
     randn,
+    randperm,
     zeros,
     zeros_like,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "rand",
     "randint",
     "randn",
+    "randperm",
     "relu",
     "reshape",
     "sigmoid",

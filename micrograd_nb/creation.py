@@ -112,6 +112,11 @@ def randint(*args, size=None, generator: Generator | None = None, dtype=None) ->
     return Tensor(array.astype(dtype or np.int64))
 
 
+def randperm(n: int, generator: Generator | None = None) -> Tensor:
+    """The integers 0 .. n-1 in a random order (int64)."""
+    return Tensor(numpy_generator(generator).permutation(int(n)).astype(np.int64))
+
+
 def multinomial(
     input,  # noqa: A002 - PyTorch's name
     num_samples: int,
@@ -168,6 +173,7 @@ __all__ = [
     "rand",
     "randint",
     "randn",
+    "randperm",
     "tensor",
     "zeros",
     "zeros_like",

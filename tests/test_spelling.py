@@ -292,6 +292,9 @@ def test_random_tensors_have_the_right_distribution():
     assert mg.randint(5, (2, 3), generator=g).shape == (2, 3)
     with pytest.raises(ValueError, match="high"):
         mg.randint(5, 5, (2,))
+    perm = mg.randperm(50, generator=g).data
+    assert perm.dtype == np.int64 and sorted(perm) == list(range(50))
+    assert not np.array_equal(perm, mg.randperm(50, generator=g).data)
 
 
 def test_multinomial_draws_in_proportion_to_the_weights():
