@@ -11,6 +11,7 @@ from . import (
     init,
     linear_backward,
     loss_scaling,
+    manual_backprop,
     max_relu,
     mul_pow,
     numerical_gradient,
@@ -36,5 +37,6 @@ EXERCISES: dict[str, Exercise] = {
         clip_grad_norm,
         init,
         loss_scaling,
+        manual_backprop,
     )
 }
