@@ -1,4 +1,4 @@
-"""Small data sets that need no download: toy 2-D generators and scikit-learn's 8x8 digits.
+"""Small data sets that need no download: toy 2-D generators, scikit-learn's 8x8 digits, names.
 
 Every generator returns `(X, y)`: X float64 of shape (n_samples, 2), y int64 class labels.
 With `seed=None` they draw from `mg.manual_seed`'s generator, so a seeded notebook is repeatable.

@@ -150,6 +150,20 @@ def test_view_numel_clone_float_double_T():
     np.testing.assert_array_equal(x.T.data, array.T)
 
 
+def test_squeeze_unsqueeze_take_dim():
+    array = np.random.default_rng(7).normal(size=(3, 1, 2))
+    for torch_way, numpy_way in [
+        (lambda x: x.squeeze(dim=1), lambda x: x.squeeze(axis=1)),
+        (lambda x: x.unsqueeze(dim=0), lambda x: x.unsqueeze(axis=0)),
+    ]:
+        value, grad = value_and_grad(torch_way, array)
+        want, want_grad = value_and_grad(numpy_way, array)
+        np.testing.assert_array_equal(value, want)
+        np.testing.assert_array_equal(grad, want_grad)
+    assert mg.tensor(array).squeeze(dim=1).shape == (3, 2)
+    assert mg.tensor(array).unsqueeze(dim=3).shape == (3, 1, 2, 1)
+
+
 def test_transpose_with_two_ints_swaps_like_pytorch_and_permute_is_numpys_transpose():
     array = np.random.default_rng(3).normal(size=(2, 3, 4))
     x = mg.tensor(array)

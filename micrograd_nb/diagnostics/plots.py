@@ -62,6 +62,7 @@ def plot_histograms(
         extra = (labels or {}).get(name, "")
         label = f"{i + 1}: {name} std={values.std():.2g}{extra}"
         ax.hist(values, bins=bins, histtype="step", density=True, label=label)
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))  # tiny gradients stay legible
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
     ax.set_title(title)
