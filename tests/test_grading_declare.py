@@ -205,7 +205,7 @@ BROKEN = [
     ("x = (\n", r"course\.py failed to load \(line 3\): SyntaxError"),
     (
         "EX = exercise('e', reference_test('f', [(1.0,)], lambda x: 1 / 0))\n",
-        r"course\.py, exercise 'e': test 'f': drawing the inputs or computing the answer raised "
+        r"course\.py, exercise 'e': test 'f': drawing the inputs or computing the answer \(or a mistake\) raised "
         r"ZeroDivisionError: division by zero \(line 3 of course\.py\)",
     ),
     (
@@ -236,6 +236,12 @@ BROKEN = [
     ),
     ("x = 1\n", r"course\.py defines no exercise"),
     ("EXERCISES = [1]\n", r"EXERCISES should hold Exercise objects, found a int"),
+    (
+        "EX = exercise('e', reference_test('f', [(1.0,)], lambda x: x,\n"
+        "                                   mistakes=[(lambda x: x.shape, 'no shape')]))\n",
+        r"exercise 'e': test 'f': .* raised AttributeError: 'float' object has no attribute "
+        r"'shape' \(line 4 of course\.py\)",
+    ),
     (
         "EX = exercise('my exercise', reference_test('f', [(1.0,)], lambda x: x))\n",
         r"an exercise name must be a word",

@@ -122,7 +122,7 @@ def _validate_cases(test: Test, path: Path, fail) -> None:
         cases = test.make_cases()
     except Exception as err:  # noqa: BLE001 - an error in the inputs or the oracle
         raise fail(
-            f"{where}: drawing the inputs or computing the answer raised "
+            f"{where}: drawing the inputs or computing the answer (or a mistake) raised "
             f"{_name(err)}{_line_in(err, path)}"
         ) from err
     if not isinstance(cases, list) or not cases:

@@ -171,7 +171,7 @@ def _declared_test(
     if unknown:
         raise ValueError(f"{function}: graded names {unknown}, which are not in returns {returns}")
     for mistake in mistakes:
-        if not (isinstance(mistake, tuple) and len(mistake) == 2 and callable(mistake[0])):
+        if not (isinstance(mistake, (tuple, list)) and len(mistake) == 2 and callable(mistake[0])):
             raise TypeError(f"{function}: a mistake is (wrong_function, hint), got {mistake!r:.80}")
 
     def describe(args: tuple) -> str:
@@ -184,12 +184,16 @@ def _declared_test(
         out = []
         for args in drawn:
             args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-            out.append(Case(args, describe(args), data={"expected": answer(args)}))
+            # Typical mistakes are computed here, with the answer: an error in one shows up when
+            # the exercise file is loaded, not as a learner's failure.
+            wrong = [(_results(fn, args, len(returns)), hint) for fn, hint in mistakes]
+            data = {"expected": answer(args), "mistakes": wrong}
+            out.append(Case(args, describe(args), data=data))
         return out
 
     def judge(case: Case, value: Any, args: tuple) -> None:
         mine = unpack(function, value, len(returns)) if len(returns) > 1 else (value,)
-        wrong = [(_results(fn, case.args, len(returns)), hint) for fn, hint in mistakes]
+        wrong = case.data["mistakes"]
         for k, what in enumerate(returns):
             if what not in graded:
                 continue
