@@ -208,3 +208,13 @@ def test_empty_submission_gets_every_test_with_zero(autograder):
     assert "mul_pow: graded nothing submitted, 0/3 points" in data["output"]
     unreadable = autograder({"notes.ipynb": "{not json", "README.md": "hello"})
     assert unreadable["score"] == 0.0
+
+
+def test_a_grader_failure_still_writes_results_json(tmp_path, capsys):
+    from micrograd_nb.grading.gradescope import main
+
+    (tmp_path / "source").mkdir()  # no bundle configuration: the run itself fails
+    assert main(["run", str(tmp_path)]) == 1
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert data["score"] == 0.0 and data["tests"] == []
+    assert "FileNotFoundError" in capsys.readouterr().out and "Traceback" not in data["output"]
