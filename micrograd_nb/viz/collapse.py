@@ -47,14 +47,29 @@ def collapse_modules(
                 for line in lines_by_cluster[inner]
                 if line.split(" [", 1)[0].strip() not in alias
             ]
-            if inner != path and not lines_by_cluster[inner]:
+            if not lines_by_cluster[inner]:
                 del lines_by_cluster[inner]
+        # The box replaces the module's frame, unless something else (a failed node) stays in it.
+        home = (
+            path if path in lines_by_cluster else _enclosing_module(path, lines_by_cluster, names)
+        )
         title = names.titles.get(path, path)
-        lines_by_cluster[path] = [
+        lines_by_cluster.setdefault(home, []).insert(
+            0,
             f'  {box} [label="⊞ {_escape(title)}\\n{len(nodes)} nodes", shape=box3d, '
-            'style=filled, fillcolor="#eeeeee"];\n'
-        ] + lines_by_cluster.get(path, [])
+            'style=filled, fillcolor="#eeeeee"];\n',
+        )
     return alias, boxes
+
+
+def _enclosing_module(path: str, lines_by_cluster: dict, names: ParameterNames) -> str:
+    """The nearest enclosing module that is drawn as a frame ('' for the top level)."""
+    parts = path.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in lines_by_cluster or names.titles.get(prefix, prefix) != prefix:
+            return prefix
+    return ""
 
 
 def edge_lines(edges: list[tuple[str, str, str]], alias: dict[str, str]) -> list[str]:

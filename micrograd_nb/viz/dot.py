@@ -73,6 +73,7 @@ class DotGraph:
     total: int = 0  # value nodes in the graph
     cluster_paths: dict[str, str] = field(default_factory=dict)  # "cluster_2" -> "layers.0"
     collapsed_paths: dict[str, str] = field(default_factory=dict)  # "collapsed_0" -> "layers.0"
+    nodes: list = field(default_factory=list)  # the value nodes drawn, in the order of node_ids
 
 
 def _size(options: DrawOptions) -> str:
@@ -239,7 +240,7 @@ def build_dot(
         )
         out.extend(edge_lines([("more", op, " [style=dashed]") for op in cut_ops], alias))
     out.append("}\n")
-    return DotGraph("".join(out), node_ids, len(kept), total, cluster_paths, collapsed_paths)
+    return DotGraph("".join(out), node_ids, len(kept), total, cluster_paths, collapsed_paths, kept)
 
 
 def _add_failed_node(failure, node_ids, cluster_of, names, lines_by_cluster, edges) -> None:
