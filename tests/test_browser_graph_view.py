@@ -1,5 +1,5 @@
 """GraphView in a real browser: Graphviz (WebAssembly) lays the graph out in Chromium, in Voilà
-and in JupyterLab; zoom, fold a module, unfold it, select a node."""
+and in JupyterLab; zoom, collapse a module, expand it, select a node."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def wait_for_layout(page, timeout_ms: int = 20_000) -> None:
 
 
 def exercise_graph_view(page, name: str) -> None:
-    """Zoom, fold and unfold a module, select a node: the checks shared by Voilà and JupyterLab."""
+    """Zoom, collapse and expand a module, select a node: the checks shared by Voilà and JupyterLab."""
     wait_for_layout(page, VOILA_LOAD_TIMEOUT_MS)
     # Graphviz ran in the page: module boxes and the values of the graph are there
-    clusters = page.locator(f"{VIEW} g.cluster.mg-foldable")
+    clusters = page.locator(f"{VIEW} g.cluster.mg-collapsible")
     assert clusters.count() == 4  # layers, layers.0, layers.2, layers.4
     assert "loss" in page.text_content(f"{VIEW} svg")
     save_screenshot(page, f"graph_view_{name}_0")
@@ -61,17 +61,23 @@ def exercise_graph_view(page, name: str) -> None:
     page.locator(f"{VIEW} .mg-graph-button", has_text="fit").click()
     assert view_box(page) == pytest.approx(full)
 
-    # fold the first layer: its frame becomes one box, which unfolds on a click
+    # collapse the first layer: its frame becomes one box, which expands on a click
     nodes_before = page.locator(f"{VIEW} g.node").count()
-    layer0 = page.locator(f'{VIEW} g.cluster.mg-foldable[data-module="layers.0"] > text')
+    layer0 = page.locator(f'{VIEW} g.cluster.mg-collapsible[data-module="layers.0"] > text')
     layer0.click()  # the frame's title
-    folded = page.locator(f"{VIEW} g.node.mg-folded")
-    expect(folded).to_have_count(1)
-    expect(folded).to_contain_text("layers.0 (Linear)")
+    collapsed = page.locator(f"{VIEW} g.node.mg-collapsed")
+    expect(collapsed).to_have_count(1)
+    expect(collapsed).to_contain_text("layers.0 (Linear)")
     assert page.locator(f"{VIEW} g.node").count() < nodes_before
-    save_screenshot(page, f"graph_view_{name}_folded")
-    folded.click()
-    expect(page.locator(f"{VIEW} g.node.mg-folded")).to_have_count(0)
+    save_screenshot(page, f"graph_view_{name}_collapsed")
+    collapsed.click()
+    expect(page.locator(f"{VIEW} g.node.mg-collapsed")).to_have_count(0)
+    expect(page.locator(f"{VIEW} g.node")).to_have_count(nodes_before)
+
+    # collapse all: one box per layer (the innermost modules); expand all: every node again
+    page.locator(f"{VIEW} .mg-graph-button", has_text="collapse all").click()
+    expect(page.locator(f"{VIEW} g.node.mg-collapsed")).to_have_count(3)
+    page.locator(f"{VIEW} .mg-graph-button", has_text="expand all").click()
     expect(page.locator(f"{VIEW} g.node")).to_have_count(nodes_before)
 
     # select the loss: the panel shows its data, grad and the rule of its grad (the seed)

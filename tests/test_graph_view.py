@@ -1,4 +1,4 @@
-"""GraphView from Python: the DOT it sends, folding modules, the info of each node, the fallback.
+"""GraphView from Python: the DOT it sends, collapsing modules, the info of each node, the fallback.
 
 The browser side (layout, zoom, clicks) is tested in test_browser_graph_view.py.
 """
@@ -26,7 +26,7 @@ def mlp_loss():
 
 
 def value_nodes(source: str) -> set[str]:
-    """DOT names of the value nodes and folded boxes drawn."""
+    """DOT names of the value nodes and collapsed boxes drawn."""
     return set(re.findall(r"^  (n\d+|collapsed_\d+) \[", source, flags=re.M))
 
 
@@ -58,7 +58,7 @@ def test_parameters_are_named_by_their_module_path(mlp_loss):
     )
 
 
-def test_folding_a_module_replaces_its_nodes_by_one_box_and_unfolding_restores_them(mlp_loss):
+def test_collapsing_a_module_replaces_its_nodes_by_one_box_and_expanding_restores_them(mlp_loss):
     model, loss = mlp_loss
     view = GraphView(loss, module=model)
     assert view.modules == {
@@ -76,19 +76,19 @@ def test_folding_a_module_replaces_its_nodes_by_one_box_and_unfolding_restores_t
     view.collapse("layers.0")
     assert view.boxes == {"collapsed_0": "layers.0"}
     assert "layers.0" not in view.clusters.values()
-    folded = view.dot_source
-    assert not inside & value_nodes(folded)  # no node of the layer is left ...
-    assert "⊞ layers.0 (Linear)\\n5 nodes" in folded  # ... one box stands for it
+    collapsed = view.dot_source
+    assert not inside & value_nodes(collapsed)  # no node of the layer is left ...
+    assert "⊞ layers.0 (Linear)\\n5 nodes" in collapsed  # ... one box stands for it
     # edges into and out of the layer now end at the box, each pair once
-    assert "  n2 -> collapsed_0;\n" in folded  # X feeds the layer
-    assert len(re.findall(r"collapsed_0 -> ", folded)) == 1
-    render_bytes(folded)  # valid DOT
+    assert "  n2 -> collapsed_0;\n" in collapsed  # X feeds the layer
+    assert len(re.findall(r"collapsed_0 -> ", collapsed)) == 1
+    render_bytes(collapsed)  # valid DOT
 
     view.expand("layers.0")
     assert view.dot_source == full and view.boxes == {}
 
 
-def test_folding_an_outer_module_folds_everything_inside(mlp_loss):
+def test_collapsing_an_outer_module_collapses_everything_inside(mlp_loss):
     model, loss = mlp_loss
     view = GraphView(loss, module=model, collapsed=["layers", "layers.2"])
     assert view.boxes == {"collapsed_0": "layers"}
@@ -97,9 +97,12 @@ def test_folding_an_outer_module_folds_everything_inside(mlp_loss):
     render_bytes(view.dot_source)
     view.expand()
     assert view.collapsed == [] and view.boxes == {}
+    view.collapse_all()  # the innermost modules: each layer
+    assert view.innermost == ["layers.0", "layers.2", "layers.4"]
+    assert sorted(view.boxes.values()) == view.innermost
 
 
-def test_the_browser_folds_through_the_collapsed_trait(mlp_loss):
+def test_the_browser_collapses_through_the_collapsed_trait(mlp_loss):
     model, loss = mlp_loss
     view = GraphView(loss, module=model)
     view.set_state({"collapsed": ["layers.4"]})  # what a click on the frame sends

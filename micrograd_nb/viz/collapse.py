@@ -1,7 +1,7 @@
 """Collapse module clusters of a drawing: each collapsed module becomes one box.
 
 Works on the pieces `build_dot` assembles (node lines per cluster, edges as tuples), so the
-interactive graph view can fold and unfold `nn` modules without a second DOT writer.
+interactive graph view can collapse and expand `nn` modules without a second DOT writer.
 """
 
 from __future__ import annotations

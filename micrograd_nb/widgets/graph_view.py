@@ -2,8 +2,8 @@
 
 Graphviz runs in the browser, compiled to WebAssembly (the unmodified `@hpcc-js/wasm-graphviz`
 build that the `easydot` package ships), so neither a `dot` program nor the Python renderer
-is needed. Drag to pan, wheel or buttons to zoom, click a module's box to fold it into one
-node (click that node to unfold it), click a value to see its data, its grad and the backward
+is needed. Drag to pan, wheel or buttons to zoom, click a module's title to collapse it into
+one box (click the box to expand it), click a value to see its data, its grad and the backward
 rule that produced the grad. Where widgets cannot run (nbval, nbconvert, a terminal) the
 static picture of `mg.draw` is shown instead.
 """
@@ -44,9 +44,9 @@ _CSS = """
 .mg-graph-info pre { white-space: pre-wrap; margin: 2px 0 8px; font-size: 12px; }
 .mg-graph-info-title { font-weight: bold; margin-bottom: 6px; }
 .mg-graph-view g.node { cursor: pointer; }
-.mg-graph-view g.mg-foldable > text { cursor: zoom-out; }
-.mg-graph-view g.mg-foldable:hover > path { stroke: #1f77b4; stroke-width: 2; }
-.mg-graph-view g.mg-foldable > text:hover { fill: #1f77b4; text-decoration: underline; }
+.mg-graph-view g.mg-collapsible > text { cursor: zoom-out; }
+.mg-graph-view g.mg-collapsible:hover > path { stroke: #1f77b4; stroke-width: 2; }
+.mg-graph-view g.mg-collapsible > text:hover { fill: #1f77b4; text-decoration: underline; }
 .mg-graph-view g.mg-selected > polygon, .mg-graph-view g.mg-selected > path,
 .mg-graph-view g.mg-selected > ellipse { stroke: #1f77b4; stroke-width: 4; }
 """
@@ -124,11 +124,13 @@ class GraphView(anywidget.AnyWidget):
     _css = _CSS
 
     dot_source = traitlets.Unicode("").tag(sync=True)
-    #: module paths drawn folded into one box each
+    #: module paths drawn collapsed into one box each
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    #: every module path of the drawing -> its title ("layers.0 (Linear)")
+    #: every module path of the drawing -> its title ("layers.0 (Linear)"); those without
+    #: sub-modules in the drawing (a layer, a neuron), which "collapse all" collapses
     modules = traitlets.Dict().tag(sync=True)
-    #: DOT cluster name -> module path, and folded box name -> module path, of the current DOT
+    innermost = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    #: DOT cluster name -> module path, and collapsed box name -> module path, of the current DOT
     clusters = traitlets.Dict().tag(sync=True)
     boxes = traitlets.Dict().tag(sync=True)
     #: DOT node name -> {"title", "data", "grad", "rule"} for the info panel
@@ -159,11 +161,11 @@ class GraphView(anywidget.AnyWidget):
         graph = build_dot(root, self._options, names=self._names)
         self._shown, self._total = graph.shown, graph.total
         display = {**node_names(root), **parameter_names(self._names)}
+        paths = sorted(graph.cluster_paths.values())
         super().__init__(
             dot_source=graph.source,
-            modules={
-                path: self._names.titles.get(path, path) for path in graph.cluster_paths.values()
-            },
+            modules={path: self._names.titles.get(path, path) for path in paths},
+            innermost=[p for p in paths if not any(q.startswith(p + ".") for q in paths)],
             clusters=graph.cluster_paths,
             nodes=_node_entries(graph, display, grad_rules(root, display)),
             _graphviz_module=graphviz_module_source(),
@@ -171,7 +173,7 @@ class GraphView(anywidget.AnyWidget):
         self.collapsed = sorted(set(collapsed))
 
     def collapse(self, *paths: str) -> None:
-        """Fold these modules ("layers.0", ...) into one box each."""
+        """Collapse these modules ("layers.0", ...) into one box each."""
         unknown = [p for p in paths if p not in self.modules]
         if unknown:
             raise ValueError(
@@ -180,8 +182,12 @@ class GraphView(anywidget.AnyWidget):
             )
         self.collapsed = sorted(set(self.collapsed) | set(paths))
 
+    def collapse_all(self) -> None:
+        """Collapse every innermost module (each layer, or each neuron) into one box."""
+        self.collapsed = list(self.innermost)
+
     def expand(self, *paths: str) -> None:
-        """Unfold these modules (all of them when called without arguments)."""
+        """Expand these collapsed modules (all of them when called without arguments)."""
         self.collapsed = sorted(set(self.collapsed) - set(paths)) if paths else []
 
     @traitlets.observe("collapsed")
@@ -216,5 +222,5 @@ class GraphView(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return (
             f"<GraphView of {self._shown} of {self._total} nodes; "
-            f"{len(self.modules)} modules, folded: {self.collapsed}>"
+            f"{len(self.modules)} modules, collapsed: {self.collapsed}>"
         )

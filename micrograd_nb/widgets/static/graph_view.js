@@ -1,6 +1,6 @@
 // GraphView: lays a computation graph out in the browser (Graphviz compiled to WebAssembly)
-// and lets a learner pan, zoom, fold modules and select nodes. The DOT text comes from Python;
-// folding a module asks Python for a new DOT text (the `collapsed` trait).
+// and lets a learner pan, zoom, collapse modules and select nodes. The DOT text comes from
+// Python; collapsing a module asks Python for a new DOT text (the `collapsed` trait).
 
 const ZOOM_STEP = 1.25;
 const DRAG_THRESHOLD_PX = 3;
@@ -89,10 +89,10 @@ function render({ model, el }) {
     button("+", "zoom in", () => zoomCentre(ZOOM_STEP)),
     button("−", "zoom out", () => zoomCentre(1 / ZOOM_STEP)),
     button("fit", "show the whole graph", fit),
-    button("fold all", "fold every module into one box", () =>
-      setCollapsed(Object.keys(model.get("modules"))),
+    button("collapse all", "collapse every innermost module (a layer, a neuron) into one box", () =>
+      setCollapsed(model.get("innermost")),
     ),
-    button("unfold all", "show every module's nodes", () => setCollapsed([])),
+    button("expand all", "show every module's nodes", () => setCollapsed([])),
     status,
   );
 
@@ -127,7 +127,7 @@ function render({ model, el }) {
       }
       return;
     }
-    const cluster = target.closest("g.cluster.mg-foldable");
+    const cluster = target.closest("g.cluster.mg-collapsible");
     if (cluster) setCollapsed([...model.get("collapsed"), cluster.dataset.module]);
   }
 
@@ -183,16 +183,16 @@ function render({ model, el }) {
     svg.querySelectorAll("g.cluster").forEach((g) => {
       const path = clusters[titleOf(g)];
       if (path === undefined) return;
-      g.classList.add("mg-foldable");
+      g.classList.add("mg-collapsible");
       g.dataset.module = path;
-      g.querySelector(":scope > title").textContent = `${path}: click to fold`;
+      g.querySelector(":scope > title").textContent = `${path}: click to collapse`;
     });
     const boxes = model.get("boxes");
     svg.querySelectorAll("g.node").forEach((g) => {
       g.dataset.name = titleOf(g);
       const path = boxes[titleOf(g)];
       if (path === undefined) return;
-      g.classList.add("mg-folded");
+      g.classList.add("mg-collapsed");
       g.dataset.module = path;
     });
     fit();
