@@ -222,5 +222,5 @@ class GraphView(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return (
             f"<GraphView of {self._shown} of {self._total} nodes; "
-            f"{len(self.modules)} modules, collapsed: {self.collapsed}>"
+            f"{len(self.modules)} modules, {len(self.collapsed)} collapsed>"
         )
