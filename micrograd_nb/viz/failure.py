@@ -74,7 +74,7 @@ class _ErrorDisplay:
     def __call__(self, shell, etype, value, tb, tb_offset=None):
         if self.previous_types and isinstance(value, self.previous_types):
             return self.previous_handler(etype, value, tb, tb_offset=tb_offset)
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
         if failure_of(value) is not None:
             try:
                 from IPython.display import display
