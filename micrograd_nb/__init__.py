@@ -72,6 +72,9 @@ from .tensor import Tensor
 from .training import fit
 from .value import Value
 from .viz import draw
+from .viz.failure import install_error_display
+
+install_error_display()  # in a Jupyter kernel: an operation's error shows its graph
 
 # `mg.tensor(...)` is the factory. Python binds the submodule micrograd_nb.tensor to this name
 # when it first loads it, which the imports above did; later imports of it leave the name alone.
