@@ -6,17 +6,25 @@ state_dict of the PyTorch layer, converted to NumPy, loaded with `load_state_dic
 largest differences of outputs and gradients are printed next to the time ratio.
 Target: at most 2.5x PyTorch's time. Run: python benchmarks/rnn_step.py [--repeats N]
 (needs `pip install torch==2.13.0` for the comparison; without it only mg is timed).
+
+Both run on one thread (BLAS and PyTorch's intra-op pool): on a shared machine, thread pools
+that wait for each other make times swing wildly, and one thread each is the fair comparison.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
 
-import numpy as np
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before NumPy and PyTorch load their BLAS
 
-import micrograd_nb as mg
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import micrograd_nb as mg  # noqa: E402
 
 BATCH, STEPS, INPUT, HIDDEN = 32, 50, 32, 128
 
@@ -57,6 +65,7 @@ def compare(kind: str, repeats: int, x: np.ndarray) -> None:
         print(f"  {kind}: mg.Tensor {mg_time * 1e3:7.2f} ms; PyTorch not installed "
               "(pip install torch==2.13.0 to compare)")  # fmt: skip
         return
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     torch_layer = getattr(torch.nn, kind)(INPUT, HIDDEN)
     state = {name: value.detach().numpy() for name, value in torch_layer.state_dict().items()}

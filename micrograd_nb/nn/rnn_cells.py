@@ -50,9 +50,8 @@ def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor, b_hh):
     gates = x_proj + h @ w_hh_t
     if b_hh is not None:
         gates = gates + b_hh
-    hc = fused.LSTMGates.apply(gates, c)
-    size = c.shape[-1]
-    return hc[:, :size], hc[:, size:]
+    c_next = fused.LSTMCellState.apply(gates, c)
+    return fused.LSTMHidden.apply(gates, c_next), c_next
 
 
 def gru_step(x_proj: Tensor, h: Tensor, w_hh_t: Tensor, b_hh):

@@ -1,22 +1,23 @@
-"""The gate arithmetic of one LSTM or GRU step, each as one fused primitive.
+"""The gate arithmetic of one LSTM or GRU step as fused primitives (one graph node each).
 
 A recurrent step applies a handful of elementwise operations to its gate pre-activations; as
 separate Tensor operations that is a dozen graph nodes per step, and their bookkeeping, not the
-arithmetic, would dominate a long sequence. Here the whole gate block is one node with its
-backward written out (the chain rule through the same equations, done by hand once):
+arithmetic, would dominate a long sequence. Here each block is one node with its backward
+written out (the chain rule through the same equations, done by hand once):
 
-    LSTM  i, f, g, o = σ(aᵢ), σ(a_f), tanh(a_g), σ(aₒ);  c' = f c + i g;  h' = o tanh(c')
-          c̄' = c̄'_out + h̄' o (1 − tanh²c');  c̄ = c̄' f
-          āᵢ = c̄' g i(1 − i),  ā_f = c̄' c f(1 − f),  ā_g = c̄' i (1 − g²),  āₒ = h̄' tanh(c') o(1 − o)
+    LSTM  i, f, g, o = σ(aᵢ), σ(a_f), tanh(a_g), σ(aₒ)   (the 4 column blocks of a)
+          c' = f c + i g          āᵢ = c̄' g i(1 − i), ā_f = c̄' c f(1 − f), ā_g = c̄' i (1 − g²),
+                                  c̄ = c̄' f                        (the cell state's highway)
+          h' = o tanh(c')         āₒ = h̄' tanh(c') o(1 − o),  c̄' = h̄' o (1 − tanh² c')
     GRU   r, z = σ(xᵣ + hᵣ), σ(x_z + h_z);  n = tanh(xₙ + r hₙ);  h' = (1 − z) n + z h
           n̄ = h̄'(1 − z),  z̄ = h̄'(h − n),  h̄ = h̄' z;  p̄ₙ = n̄(1 − n²)
           x̄ = [r̄ r(1 − r), z̄ z(1 − z), p̄ₙ],  h̄_proj = [same, same, p̄ₙ r]  with r̄ = p̄ₙ hₙ
 
+The LSTM's c' and h' are two nodes, c' a parent of h', so that `c'.grad` is the whole ∂L/∂c'.
 `micrograd_nb.nn.rnn_cells` composes the same equations from elementary operations
 (`lstm_gates_by_hand`, `gru_gates_by_hand`); the tests hold these rules against that.
-The LSTM returns h' and c' side by side, [h' | c'] along the last axis, since an operation has
-one output. Under `create_graph=True` the activations are recomputed from the input nodes, so
-the backward is differentiable again.
+Under `create_graph=True` the activations are recomputed from the input nodes, so the backward
+is differentiable again.
 """
 
 from __future__ import annotations
@@ -25,15 +26,7 @@ import numpy as np
 
 from ..autograd import Function, Node
 from . import generic as F
-from . import raw
 from . import shape as shape_ops
-
-
-def _join(parts: list):
-    """The pieces side by side along the last axis (raw arrays or graph nodes)."""
-    if any(isinstance(p, Node) for p in parts):
-        return shape_ops.Concatenate.apply(*parts, axis=-1)
-    return np.concatenate(parts, axis=-1)
 
 
 def _blocks(x, count: int) -> list:
@@ -42,50 +35,82 @@ def _blocks(x, count: int) -> list:
     return [x[..., k * size : (k + 1) * size] for k in range(count)]
 
 
-def _lstm_activations(gates, c):
-    """(i, f, g, o, tanh c'): the LSTM's gates and squashed new cell state."""
-    a_i, a_f, a_g, a_o = _blocks(gates, 4)
-    i, f, g, o = F.sigmoid(a_i), F.sigmoid(a_f), F.tanh(a_g), F.sigmoid(a_o)
-    return i, f, g, o, F.tanh(f * c + i * g)
+def _join(parts: list):
+    """The blocks side by side along the last axis; None stands for a block of zeros."""
+    given = next(p for p in parts if p is not None)
+    if isinstance(given, Node):
+        parts = [given * 0.0 if p is None else p for p in parts]
+        return shape_ops.Concatenate.apply(*parts, axis=-1)
+    size = given.shape[-1]
+    out = np.zeros(given.shape[:-1] + (size * len(parts),), dtype=given.dtype)
+    for k, part in enumerate(parts):
+        if part is not None:
+            out[..., k * size : (k + 1) * size] = part
+    return out
 
 
-class LSTMGates(Function):
-    """[h' | c'] from gate pre-activations a (i, f, g, o blocks) and c; c̄ = c̄' f"""
+def _cell_gates(gates):
+    """(i, f, g): input gate, forget gate and candidate of the LSTM."""
+    a_i, a_f, a_g, _ = _blocks(gates, 4)
+    return F.sigmoid(a_i), F.sigmoid(a_f), F.tanh(a_g)
 
-    name = "lstm_gates"
+
+class LSTMCellState(Function):
+    """c' = f c + i g from gate pre-activations a (i, f, g, o blocks); c̄ = c̄' f"""
+
+    name = "lstm_cell_state"
 
     @staticmethod
     def forward(ctx, gates, c):
-        a_i, a_f, a_g, a_o = _blocks(gates, 4)
-        i, f, o = raw.sigmoid(a_i), raw.sigmoid(a_f), raw.sigmoid(a_o)
-        g = np.tanh(a_g)
-        c_next = f * c + i * g
-        tc = np.tanh(c_next)
+        i, f, g = _cell_gates(gates)
         ctx.save_for_backward(gates, c)
-        ctx.activations = (i, f, g, o, tc)
-        return np.concatenate([o * tc, c_next], axis=-1)
+        ctx.activations = (i, f, g)
+        return f * c + i * g
 
     @staticmethod
     def backward(ctx, grad):
         gates, c = ctx.saved_tensors
-        if isinstance(grad, Node):  # differentiable backward: rebuild the gates from the nodes
-            i, f, g, o, tc = _lstm_activations(gates, c)
-        else:
-            i, f, g, o, tc = ctx.activations
-        dh, dc_out = _blocks(grad, 2)
-        dc = dc_out + dh * o * (1 - tc * tc)
-        d_gates = _join([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                         dh * tc * o * (1 - o)])  # fmt: skip
-        return d_gates, dc * f
+        # A differentiable backward rebuilds the gates from the input nodes.
+        i, f, g = _cell_gates(gates) if isinstance(grad, Node) else ctx.activations
+        d_gates = _join([grad * g * i * (1 - i), grad * c * f * (1 - f), grad * i * (1 - g * g),
+                         None])  # fmt: skip
+        return d_gates, grad * f
 
     @staticmethod
-    def jvp(ctx, d_gates, dc_prev):
+    def jvp(ctx, d_gates, dc):
         gates, c = ctx.saved_tensors
-        i, f, g, o, tc = ctx.activations
-        da_i, da_f, da_g, da_o = _blocks(d_gates, 4)
-        dc = da_f * f * (1 - f) * c + f * dc_prev + da_i * i * (1 - i) * g + i * (1 - g * g) * da_g
-        dh = da_o * o * (1 - o) * tc + o * (1 - tc * tc) * dc
-        return np.concatenate([dh, dc], axis=-1)
+        i, f, g = ctx.activations
+        da_i, da_f, da_g, _ = _blocks(d_gates, 4)
+        return da_f * f * (1 - f) * c + f * dc + da_i * i * (1 - i) * g + i * (1 - g * g) * da_g
+
+
+def _output_gate(gates, c_next):
+    """(o, tanh c'): the LSTM's output gate and squashed cell state."""
+    return F.sigmoid(_blocks(gates, 4)[3]), F.tanh(c_next)
+
+
+class LSTMHidden(Function):
+    """h' = o tanh(c') with o = σ(aₒ), the last block of the gates; c̄' = h̄' o (1 − tanh² c')"""
+
+    name = "lstm_hidden"
+
+    @staticmethod
+    def forward(ctx, gates, c_next):
+        o, tc = _output_gate(gates, c_next)
+        ctx.save_for_backward(gates, c_next)
+        ctx.activations = (o, tc)
+        return o * tc
+
+    @staticmethod
+    def backward(ctx, grad):
+        gates, c_next = ctx.saved_tensors
+        o, tc = _output_gate(gates, c_next) if isinstance(grad, Node) else ctx.activations
+        return _join([None, None, None, grad * tc * o * (1 - o)]), grad * o * (1 - tc * tc)
+
+    @staticmethod
+    def jvp(ctx, d_gates, dc_next):
+        o, tc = ctx.activations
+        return _blocks(d_gates, 4)[3] * o * (1 - o) * tc + o * (1 - tc * tc) * dc_next
 
 
 def _gru_activations(x_proj, h_proj):
