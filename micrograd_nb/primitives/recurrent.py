@@ -49,10 +49,15 @@ def _join(parts: list):
     return out
 
 
+def _sigmoid(x):
+    """σ(x) = (1 + tanh(x/2)) / 2: stable for any x, and one tanh costs less than exp and log."""
+    return F.sigmoid(x) if isinstance(x, Node) else 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
 def _cell_gates(gates):
     """(i, f, g): input gate, forget gate and candidate of the LSTM."""
     a_i, a_f, a_g, _ = _blocks(gates, 4)
-    return F.sigmoid(a_i), F.sigmoid(a_f), F.tanh(a_g)
+    return _sigmoid(a_i), _sigmoid(a_f), F.tanh(a_g)
 
 
 class LSTMCellState(Function):
@@ -86,7 +91,7 @@ class LSTMCellState(Function):
 
 def _output_gate(gates, c_next):
     """(o, tanh c'): the LSTM's output gate and squashed cell state."""
-    return F.sigmoid(_blocks(gates, 4)[3]), F.tanh(c_next)
+    return _sigmoid(_blocks(gates, 4)[3]), F.tanh(c_next)
 
 
 class LSTMHidden(Function):
@@ -117,7 +122,7 @@ def _gru_activations(x_proj, h_proj):
     """(r, z, n, hₙ): the GRU's gates, candidate state and the recurrent part of n."""
     x_r, x_z, x_n = _blocks(x_proj, 3)
     h_r, h_z, h_n = _blocks(h_proj, 3)
-    r, z = F.sigmoid(x_r + h_r), F.sigmoid(x_z + h_z)
+    r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
     return r, z, F.tanh(x_n + r * h_n), h_n
 
 
