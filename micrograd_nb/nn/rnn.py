@@ -42,6 +42,10 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 class RNNBase(Module):
     """Shared by RNN, LSTM and GRU: parameters per layer, input checks, the loop over time."""
 
@@ -202,17 +206,23 @@ class RNNBase(Module):
         w_ih_t, w_hh_t = p[f"weight_ih_l{layer}"].T, p[f"weight_hh_l{layer}"].T
         b_ih, b_hh = p.get(f"bias_ih_l{layer}"), p.get(f"bias_hh_l{layer}")
         hs, cs = [], []
-        for x_t in inputs:
+        # Names for pictures (`mg.draw`): h₁, h₂, ... (and c₁, ...), with the layer if several.
+        suffix = f" (layer {layer})" if self.num_layers > 1 else ""
+        for t, x_t in enumerate(inputs, start=1):
+            if layer == 0 and not x_t.label:
+                x_t.label = f"x{_subscript(t)}"
             x_proj = x_t @ w_ih_t
             if b_ih is not None:
                 x_proj = x_proj + b_ih
             if self.mode == "LSTM":
                 h, c = lstm_step(x_proj, h, c, w_hh_t, b_hh)
+                c.label = f"c{_subscript(t)}{suffix}"
                 cs.append(c)
             elif self.mode == "GRU":
                 h = gru_step(x_proj, h, w_hh_t, b_hh)
             else:
                 h = rnn_step(x_proj, h, w_hh_t, b_hh, self.nonlinearity)
+            h.label = f"h{_subscript(t)}{suffix}"
             hs.append(h)
         return hs, cs
 
