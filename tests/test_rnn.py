@@ -431,3 +431,18 @@ def test_embedding_feeds_an_lstm_language_model_that_learns():
         opt.step()
         losses.append(loss.item())
     assert losses[0] > 1.2 and losses[-1] < 0.1
+
+
+# ---- pictures -------------------------------------------------------------------------------------
+def test_drawing_an_unrolled_lstm_names_the_steps_and_marks_no_broadcast():
+    mg.manual_seed(7)
+    lstm = mg.nn.LSTM(1, 2)
+    output, _ = lstm(mg.Tensor([[[1.0]], [[0.5]], [[-1.0]]]))
+    loss = (output[-1] ** 2).sum()
+    loss.backward()
+    source = mg.draw(loss, module=lstm, show_data=False).source
+    for name in ("x₁", "h₁", "c₁", "h₂", "c₂", "h₃", "c₃", "weight_hh_l0", "lstm_cell_state"):
+        assert name in source, name
+    # The outputs are stacked along time: joined, not broadcast, so no "grad summed back" edge.
+    assert "grad summed back" not in source
+    assert source.count("lstm_hidden") == 3 and source.count("lstm_cell_state") == 3
