@@ -21,52 +21,51 @@ def _layer_params(state: dict, layer: int) -> tuple:
     return w_ih, w_hh, b_ih, b_hh
 
 
+def _run(state, x, h0, num_layers, step):
+    """Layer by layer, step by step: h = step(x_t, h, *params) (h may be a tuple of states)."""
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        params, h, outs = _layer_params(state, layer), h0[layer], []
+        for x_t in layer_input:
+            h = step(x_t, h, *params)
+            outs.append(h[0] if isinstance(h, tuple) else h)
+        layer_input = np.stack(outs)
+        finals.append(h)
+    return layer_input, finals
+
+
 def rnn_forward(state, x, h0, num_layers, nonlinearity="tanh"):
     """h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh); output, h_n"""
     act = np.tanh if nonlinearity == "tanh" else (lambda v: np.maximum(v, 0.0))
-    layer_input, h_n = x, []
-    for layer in range(num_layers):
-        w_ih, w_hh, b_ih, b_hh = _layer_params(state, layer)
-        h, outs = h0[layer], []
-        for x_t in layer_input:
-            h = act(x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
-            outs.append(h)
-        layer_input = np.stack(outs)
-        h_n.append(h)
-    return layer_input, np.stack(h_n)
+
+    def step(x_t, h, w_ih, w_hh, b_ih, b_hh):
+        return act(x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+
+    output, finals = _run(state, x, h0, num_layers, step)
+    return output, np.stack(finals)
 
 
 def lstm_forward(state, x, h0, c0, num_layers):
     """i, f, g, o = σ, σ, tanh, σ (W_ih x + b_ih + W_hh h + b_hh); c = f c + i g; h = o tanh c"""
-    layer_input, h_n, c_n = x, [], []
-    for layer in range(num_layers):
-        w_ih, w_hh, b_ih, b_hh = _layer_params(state, layer)
-        h, c, outs = h0[layer], c0[layer], []
-        for x_t in layer_input:
-            a = x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh
-            i, f, g, o = np.split(a, 4, axis=-1)
-            c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-            h = _sigmoid(o) * np.tanh(c)
-            outs.append(h)
-        layer_input = np.stack(outs)
-        h_n.append(h)
-        c_n.append(c)
-    return layer_input, np.stack(h_n), np.stack(c_n)
+
+    def step(x_t, hc, w_ih, w_hh, b_ih, b_hh):
+        h, c = hc
+        i, f, g, o = np.split(x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=-1)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        return _sigmoid(o) * np.tanh(c), c
+
+    output, finals = _run(state, x, list(zip(h0, c0)), num_layers, step)
+    return output, np.stack([h for h, _ in finals]), np.stack([c for _, c in finals])
 
 
 def gru_forward(state, x, h0, num_layers):
     """r, z = σ(...); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h = (1 - z) n + z h"""
-    layer_input, h_n = x, []
-    for layer in range(num_layers):
-        w_ih, w_hh, b_ih, b_hh = _layer_params(state, layer)
-        h, outs = h0[layer], []
-        for x_t in layer_input:
-            x_r, x_z, x_n = np.split(x_t @ w_ih.T + b_ih, 3, axis=-1)
-            h_r, h_z, h_n_part = np.split(h @ w_hh.T + b_hh, 3, axis=-1)
-            r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
-            n = np.tanh(x_n + r * h_n_part)
-            h = (1 - z) * n + z * h
-            outs.append(h)
-        layer_input = np.stack(outs)
-        h_n.append(h)
-    return layer_input, np.stack(h_n)
+
+    def step(x_t, h, w_ih, w_hh, b_ih, b_hh):
+        x_r, x_z, x_n = np.split(x_t @ w_ih.T + b_ih, 3, axis=-1)
+        h_r, h_z, h_n = np.split(h @ w_hh.T + b_hh, 3, axis=-1)
+        r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
+        return (1 - z) * np.tanh(x_n + r * h_n) + z * h
+
+    output, finals = _run(state, x, h0, num_layers, step)
+    return output, np.stack(finals)

@@ -14,14 +14,12 @@ Every change builds the recurrent layer, runs one batch of sequences forward and
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
 import numpy as np
 
-from ._base import Explorer
+from ._base import VerdictExplorer
 from ._figure import log_axis, new_figure, positive_or_nan, set_log_limits
-from .explorer import CLIP_OPTIONS, COLORS
+from .explorer import CLIP_OPTIONS
 from .sequence_flow import (
     CELLS,
     RECURRENT_INITS,
@@ -31,13 +29,15 @@ from .sequence_flow import (
 )
 
 
-class SequenceGradientExplorer(Explorer):
+class SequenceGradientExplorer(VerdictExplorer):
     """Controls for a recurrent layer and a live picture of ‖∂L/∂h_t‖ over the time steps.
 
     Controls (ipywidgets, set `.value` from code): `cell`, `seq_len`, `init`, `gain` (ρ, for
     init "orthogonal"), `std` (for init "normal"), `forget_bias` (LSTM), `clip`, `seed`.
     Results: `hidden_grads`, `cell_grads` (LSTM), `verdict`, `kind`, `result`.
     """
+
+    css_prefix = "mg-seq"
 
     def __init__(
         self,
@@ -118,14 +118,6 @@ class SequenceGradientExplorer(Explorer):
             **self._fixed,
         )
 
-    def _current(self) -> SequenceResult:
-        self._ensure_current()
-        if self.result is None:
-            raise RuntimeError(
-                f"SequenceGradientExplorer: no result, the last update failed: {self.error}"
-            )
-        return self.result
-
     @property
     def hidden_grads(self) -> np.ndarray:
         """‖∂L/∂h_t‖ for t = 1..T (the loss sees only the last step)."""
@@ -136,16 +128,6 @@ class SequenceGradientExplorer(Explorer):
         """‖∂L/∂c_t‖ for t = 1..T of the LSTM's cell state (None for other cells)."""
         grads = self._current().cell_grads
         return None if grads is None else grads.copy()
-
-    @property
-    def verdict(self) -> str:
-        """One line: vanishing, exploding or healthy, with the ratio and the factor per step."""
-        return self._current().verdict
-
-    @property
-    def kind(self) -> str:
-        """'vanishing', 'exploding' or 'healthy'."""
-        return self._current().kind
 
     # ---- update and drawing -----------------------------------------------------------------------
     def _sync_enabled(self) -> None:
@@ -195,12 +177,5 @@ class SequenceGradientExplorer(Explorer):
         )
 
     def _after_draw(self) -> None:
-        r = self.result
-        color = COLORS.get(r.kind, "#000")
-        self.message.value = (
-            f"<span class='mg-seq-verdict' style='font-size:1.15em;color:{color}'>"
-            f"<b>{html.escape(r.verdict)}</b></span>"
-            f"<span style='color:#666'> &nbsp; ({html.escape(r.config.cell)}, T="
-            f"{r.config.seq_len}, loss {r.loss:.3g})</span>"
-            f"<span class='mg-seq-redraws' style='display:none'>{self.redraws}</span>"
-        )
+        c = self.result.config
+        self._show_verdict(f"{c.cell}, T={c.seq_len}, loss {self.result.loss:.3g}")
