@@ -75,15 +75,6 @@ def _rnn_mistakes(which: str, args) -> list[tuple]:
     return [*mistakes, transposed] if transposed[0] is not None else mistakes
 
 
-def _rnn_judge(which: str):
-    def judge(case: Case, value, args) -> None:
-        mine = named_result("rnn_step_backward", value, RNN_NAMES, which)
-        mistakes = _rnn_mistakes(which, case.args)
-        expect_close(which, mine, case.data[which], case.where, mistakes=mistakes)
-
-    return judge
-
-
 def _lstm_cell(gates, c_prev):
     """[h | c] of one LSTM cell: c = f c_prev + i g, h = o tanh(c)."""
     a_i, a_f, a_g, a_o = np.split(gates, 4, axis=-1)
@@ -136,10 +127,12 @@ def _lstm_mistakes(which: str, args) -> list[tuple]:
     ]
 
 
-def _lstm_judge(which: str):
+def _judge(function: str, names: tuple, mistakes_of, which: str):
+    """Compare result `which` of `function` with the oracle, naming a typical mistake it matches."""
+
     def judge(case: Case, value, args) -> None:
-        mine = named_result("lstm_cell_backward", value, LSTM_NAMES, which)
-        mistakes = _lstm_mistakes(which, case.args)
+        mine = named_result(function, value, names, which)
+        mistakes = mistakes_of(which, case.args)
         expect_close(which, mine, case.data[which], case.where, mistakes=mistakes)
 
     return judge
@@ -156,7 +149,7 @@ EXERCISE = Exercise(
                 f"rnn_step_backward: {name}",
                 "rnn_step_backward",
                 _rnn_cases,
-                _rnn_judge(name),
+                _judge("rnn_step_backward", RNN_NAMES, _rnn_mistakes, name),
                 seed=41,
             )  # fmt: skip
             for name in ("dh_prev", "dW_hh", "dx", "dW_ih", "db")
@@ -166,7 +159,7 @@ EXERCISE = Exercise(
                 f"lstm_cell_backward: {name}",
                 "lstm_cell_backward",
                 _lstm_cases,
-                _lstm_judge(name),
+                _judge("lstm_cell_backward", LSTM_NAMES, _lstm_mistakes, name),
                 seed=43,
             )  # fmt: skip
             for name in LSTM_NAMES
