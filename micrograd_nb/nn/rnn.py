@@ -205,6 +205,8 @@ class RNNBase(Module):
         p = self._parameters
         w_ih_t, w_hh_t = p[f"weight_ih_l{layer}"].T, p[f"weight_hh_l{layer}"].T
         b_ih, b_hh = p.get(f"bias_ih_l{layer}"), p.get(f"bias_hh_l{layer}")
+        if b_ih is not None and self.mode != "GRU":
+            b_ih, b_hh = b_ih + b_hh, None  # added once, not at every step (the GRU needs b_hh apart)
         hs, cs = [], []
         # Names for pictures (`mg.draw`): h₁, h₂, ... (and c₁, ...), with the layer if several.
         suffix = f" (layer {layer})" if self.num_layers > 1 else ""
