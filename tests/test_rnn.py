@@ -446,3 +446,22 @@ def test_drawing_an_unrolled_lstm_names_the_steps_and_marks_no_broadcast():
     # The outputs are stacked along time: joined, not broadcast, so no "grad summed back" edge.
     assert "grad summed back" not in source
     assert source.count("lstm_hidden") == 3 and source.count("lstm_cell_state") == 3
+
+
+def test_named_steps_group_each_steps_nodes_for_a_picture():
+    mg.manual_seed(8)
+    gru = mg.nn.GRU(1, 2, num_layers=2)
+    output, _ = gru(mg.Tensor(np.ones((3, 1, 1))))
+    output.sum().backward()
+    steps = gru.named_steps()
+    assert {name.split(".")[0] for name in steps} == {"step 1", "step 2", "step 3"}
+    assert steps["step 2.h₂ (layer 1)"] is gru.hidden_states[1]
+    assert steps["step 1.h₀ (layer 0)"].label == "h₀ (layer 0)"
+    parameter_ids = {id(p) for p in gru.parameters()}
+    assert not parameter_ids & {id(node) for node in steps.values()}
+    # every node of the graph but the parameters' own (Wᵀ) and the loss's is in exactly one step
+    graph = mg.topological_order([output], all_nodes=True)
+    unassigned = [n for n in graph if id(n) not in {id(v) for v in steps.values()}]
+    assert all(n.op in ("", "transpose", "stack") for n in unassigned), [n.op for n in unassigned]
+    source = mg.draw(output.sum(), params=steps).source
+    assert source.count('label="step ') == 3

@@ -30,10 +30,20 @@ from __future__ import annotations
 import numpy as np
 
 from .. import random as _random
+from ..autograd import topological_order
 from ..functional import stack
 from ..tensor import Tensor
 from .module import Module
-from .rnn_cells import GATE_COUNT, check_mode, gru_step, lstm_step, recurrent_parameters, rnn_step
+from .parameter import Parameter
+from .rnn_cells import (
+    GATE_COUNT,
+    check_mode,
+    gru_step,
+    lstm_step,
+    project_input,
+    recurrent_parameters,
+    rnn_step,
+)
 
 LAYOUTS = {False: "(seq_len, batch, input_size)", True: "(batch, seq_len, input_size)"}
 
@@ -102,6 +112,38 @@ class RNNBase(Module):
     def cell_states(self) -> list[Tensor]:
         """c_1 … c_T of the top layer in the last forward (LSTM only)."""
         return self.all_cell_states[-1] if self.all_cell_states else []
+
+    def named_steps(self) -> dict[str, Tensor]:
+        """{"step t.name": node} for the nodes each step of the last forward computed.
+
+        For pictures grouped by time step: `mg.draw(loss, params=rnn.named_steps())` draws one
+        box per step. Nodes computed from the parameters alone (Wᵀ, bᵢₕ + bₕₕ) are in no step.
+        """
+        named: dict[str, Tensor] = {}
+        seen: set[int] = set()
+        from_parameters: set[int] = set()  # ids of nodes that depend on parameters only
+        for layer, hs in enumerate(self.all_hidden_states):
+            cs = self.all_cell_states[layer] if self.all_cell_states else []
+            suffix = f" (layer {layer})" if self.num_layers > 1 else ""
+            for t, h in enumerate(hs, start=1):
+                roots = [h, cs[t - 1]] if cs else [h]
+                for node in topological_order(roots, all_nodes=True):
+                    if id(node) in seen:
+                        continue
+                    seen.add(id(node))
+                    parents = node.parents
+                    if isinstance(node, Parameter) or (
+                        parents and all(id(p) in from_parameters for p in parents)
+                    ):
+                        from_parameters.add(id(node))
+                        continue
+                    # labels (h₁, x Wᵢₕᵀ, ...) name the layer already where there are several
+                    label = node.label or f"{node.op or 'input'}{suffix}"
+                    name = f"step {t}.{label}"
+                    while name in named:
+                        name += "′"
+                    named[name] = node
+        return named
 
     # ---- checks ------------------------------------------------------------------------------------
     def _describe(self) -> str:
@@ -187,7 +229,11 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout and self.training:
                 inputs = [self._drop(step) for step in inputs]
-            hs, cs = self._run_layer(layer, inputs, h0[layer], c0[layer] if is_lstm else None)
+            h_init, c_init = h0[layer], c0[layer] if is_lstm else None
+            h_init.label = "h₀" + (f" (layer {layer})" if self.num_layers > 1 else "")
+            if is_lstm:
+                c_init.label = "c₀" + h_init.label[2:]
+            hs, cs = self._run_layer(layer, inputs, h_init, c_init)
             self.all_hidden_states.append(hs)
             last_h.append(hs[-1])
             if is_lstm:
@@ -206,16 +252,17 @@ class RNNBase(Module):
         w_ih_t, w_hh_t = p[f"weight_ih_l{layer}"].T, p[f"weight_hh_l{layer}"].T
         b_ih, b_hh = p.get(f"bias_ih_l{layer}"), p.get(f"bias_hh_l{layer}")
         if b_ih is not None and self.mode != "GRU":
-            b_ih, b_hh = b_ih + b_hh, None  # added once, not at every step (the GRU needs b_hh apart)
+            b_ih, b_hh = (
+                b_ih + b_hh,
+                None,
+            )  # added once, not at every step (the GRU needs b_hh apart)
         hs, cs = [], []
         # Names for pictures (`mg.draw`): h₁, h₂, ... (and c₁, ...), with the layer if several.
         suffix = f" (layer {layer})" if self.num_layers > 1 else ""
         for t, x_t in enumerate(inputs, start=1):
             if layer == 0 and not x_t.label:
                 x_t.label = f"x{_subscript(t)}"
-            x_proj = x_t @ w_ih_t
-            if b_ih is not None:
-                x_proj = x_proj + b_ih
+            x_proj = project_input(x_t, w_ih_t, b_ih)
             if self.mode == "LSTM":
                 h, c = lstm_step(x_proj, h, c, w_hh_t, b_hh)
                 c.label = f"c{_subscript(t)}{suffix}"

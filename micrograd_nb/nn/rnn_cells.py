@@ -36,29 +36,43 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _named(node: Tensor, label: str) -> Tensor:
+    """The node with a name for pictures (`mg.draw` shows it in the node's box)."""
+    node.label = label
+    return node
+
+
+def project_input(x: Tensor, w_ih_t: Tensor, b_ih) -> Tensor:
+    """x Wᵢₕᵀ + bᵢₕ: the input's part of every gate, one matrix product"""
+    x_proj = _named(x @ w_ih_t, "x Wᵢₕᵀ")
+    return x_proj if b_ih is None else _named(x_proj + b_ih, "x Wᵢₕᵀ + b")
+
+
 # ---- the equations of one step --------------------------------------------------------------
 def rnn_step(x_proj: Tensor, h: Tensor, w_hh_t: Tensor, b_hh, nonlinearity: str = "tanh"):
     """h' = tanh(x_proj + h Wₕₕᵀ + bₕₕ) (or relu); ∂h'/∂h = diag(1 − h'²) Wₕₕ for tanh"""
-    pre = x_proj + h @ w_hh_t
+    pre = x_proj + _named(h @ w_hh_t, "h Wₕₕᵀ")
     if b_hh is not None:
         pre = pre + b_hh
+    pre.label = "pre-activation"
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
 
 def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor, b_hh):
     """(h', c'): c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'), gates i, f, g, o from one product"""
-    gates = x_proj + h @ w_hh_t
+    gates = x_proj + _named(h @ w_hh_t, "h Wₕₕᵀ")
     if b_hh is not None:
         gates = gates + b_hh
+    gates.label = "gates i|f|g|o"
     c_next = fused.LSTMCellState.apply(gates, c)
     return fused.LSTMHidden.apply(gates, c_next), c_next
 
 
 def gru_step(x_proj: Tensor, h: Tensor, w_hh_t: Tensor, b_hh):
     """h' = (1 − z) ⊙ n + z ⊙ h, n = tanh(xₙ + r ⊙ (h Wₕₙᵀ + bₕₙ))"""
-    h_proj = h @ w_hh_t
+    h_proj = _named(h @ w_hh_t, "h Wₕₕᵀ")
     if b_hh is not None:
-        h_proj = h_proj + b_hh
+        h_proj = _named(h_proj + b_hh, "h Wₕₕᵀ + bₕₕ")
     return fused.GRUGates.apply(x_proj, h_proj, h)
 
 
@@ -155,8 +169,7 @@ class _CellBase(Module):
         return state if batched else state.reshape(1, self.hidden_size)
 
     def _project(self, x: Tensor) -> Tensor:
-        x_proj = x @ self.weight_ih.T
-        return x_proj + self.bias_ih if self.bias_ih is not None else x_proj
+        return project_input(x, self.weight_ih.T, self.bias_ih)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
