@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from . import functional as F
 from . import init as _init
 from .module import Module
@@ -24,7 +25,7 @@ class Embedding(Module):
         self.weight = Parameter(np.zeros((self.num_embeddings, self.embedding_dim)), dtype=dtype)
         _init.normal_(self.weight)
 
-    def forward(self, indices):
+    def forward(self, indices) -> Tensor:
         return F.embedding(indices, self.weight)
 
     def extra_repr(self) -> str:

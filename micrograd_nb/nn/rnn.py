@@ -182,12 +182,12 @@ class RNNBase(Module):
         wanted = expected if batched else (self.num_layers, self.hidden_size)
         if state.shape == wanted:
             return state if batched else state.reshape(expected)
-        message = (
-            f"{self._describe()}: {what} has shape {state.shape}, expected {wanted} "
-            "(num_layers, batch, hidden_size)" if batched else
-            f"{self._describe()}: {what} has shape {state.shape}, expected {wanted} "
-            "(num_layers, hidden_size) for one unbatched sequence"
-        )  # fmt: skip
+        layout = (
+            "(num_layers, batch, hidden_size)"
+            if batched
+            else ("(num_layers, hidden_size) for one unbatched sequence")
+        )
+        message = f"{self._describe()}: {what} has shape {state.shape}, expected {wanted} {layout}"
         if batched and state.ndim == 3 and state.shape[1] != batch:
             batch_axis, seq_axis = (0, 1) if self.batch_first else (1, 0)
             message += (
@@ -198,7 +198,8 @@ class RNNBase(Module):
         raise ValueError(message)
 
     # ---- forward -------------------------------------------------------------------------------------
-    def forward(self, input, hx=None):  # noqa: A002 - PyTorch's name
+    def forward(self, input, hx=None) -> tuple:  # noqa: A002 - PyTorch's name
+        """(output, h_n), or (output, (h_n, c_n)) for the LSTM; output holds every step's h."""
         x = _as_tensor(input)
         batched = self._check_input(x)
         if not batched:

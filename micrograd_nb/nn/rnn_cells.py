@@ -160,11 +160,14 @@ class _CellBase(Module):
         state = _as_tensor(state)
         expected = (batch, self.hidden_size) if batched else (self.hidden_size,)
         if state.shape != expected:
-            raise ValueError(
-                f"{type(self).__name__}: {what} has shape {state.shape}, expected {expected} "
+            layout = (
                 f"(batch, hidden_size) for an input of batch size {batch}"
                 if batched
-                else f"{type(self).__name__}: {what} has shape {state.shape}, expected {expected}"
+                else ("(hidden_size,) for one unbatched example")
+            )
+            raise ValueError(
+                f"{type(self).__name__}: {what} has shape {state.shape}, expected {expected} "
+                + layout
             )
         return state if batched else state.reshape(1, self.hidden_size)
 
