@@ -11,6 +11,7 @@ Run: python benchmarks/moons_step.py [--repeats N]
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import time
 
@@ -85,10 +86,16 @@ def step(model, value_cls, X, y):
 
 
 def best_times(steps: dict, repeats: int) -> dict:
-    """Fastest seconds of each step, the steps taking turns (slower runs measure other work)."""
+    """Fastest seconds of each step, the steps taking turns (slower runs measure other work).
+
+    The cycle collector stays on (learners run with it), but each run starts from a collected
+    heap, so that no library pays for another's uncollected garbage (micrograd's graphs are
+    reference cycles; they linger until the collector frees them).
+    """
     times = {name: float("inf") for name in steps}
     for _ in range(repeats):
         for name, fn in steps.items():
+            gc.collect()
             t0 = time.perf_counter()
             fn()
             times[name] = min(times[name], time.perf_counter() - t0)

@@ -14,7 +14,7 @@ import numpy as np
 from .autograd import Node
 from .primitives import elementwise as ew
 from .primitives import shape as shape_ops
-from .tensor import Tensor, _binary
+from .tensor import Tensor
 
 
 def _tensor(x) -> Tensor:
@@ -36,12 +36,12 @@ def where(condition, a, b) -> Tensor:
 
 def maximum(a, b) -> Tensor:
     """elementwise max(a, b); on ties each input gets half of the gradient."""
-    return _binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def minimum(a, b) -> Tensor:
     """elementwise min(a, b); on ties each input gets half of the gradient."""
-    return _binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's argument names

@@ -25,7 +25,7 @@ import contextlib
 import numpy as np
 
 from ..autograd import Node
-from ..autograd.function import _autocast
+from ..autograd.mode import get_autocast_policy, set_autocast_policy
 from ..primitives.cast import Cast, HalfMatMul
 from ..primitives.linalg import MatMul
 from .half_ops import HALF_ELEMENTWISE
@@ -124,23 +124,23 @@ class autocast(contextlib.ContextDecorator):
         self._previous: list = []
 
     def __enter__(self) -> autocast:
-        self._previous.append(_autocast.policy)
-        _autocast.policy = _Policy(self.dtype) if self.enabled else None
+        self._previous.append(get_autocast_policy())
+        set_autocast_policy(_Policy(self.dtype) if self.enabled else None)
         return self
 
     def __exit__(self, *exc) -> bool:
-        _autocast.policy = self._previous.pop()
+        set_autocast_policy(self._previous.pop())
         return False
 
 
 def is_autocast_enabled() -> bool:
     """True inside an enabled `autocast` block."""
-    return _autocast.policy is not None
+    return get_autocast_policy() is not None
 
 
 def get_autocast_dtype():
     """The low-precision dtype of the innermost enabled `autocast` block (None outside)."""
-    policy = _autocast.policy
+    policy = get_autocast_policy()
     return None if policy is None else policy.dtype
 
 

@@ -32,9 +32,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import anomaly as _anomaly
-from .anomaly import _state as _anomaly_mode
 from .graph import Node
-from .mode import _state as _grad_mode
+from .mode import modes
 
 
 class InplaceModificationError(RuntimeError):
@@ -45,57 +44,59 @@ class Context:
     """Per-node scratch space that `forward` fills and `backward` reads (PyTorch's `ctx`)."""
 
     # Slots keep the per-node footprint small; `__dict__` still allows `ctx.anything = ...`.
-    __slots__ = (
-        "fn",
-        "inputs",
-        "needs_input_grad",
-        "_saved",
-        "_saved_from",
-        "_saved_versions",
-        "_graph_output",
-        "__dict__",
-    )
+    # `saved_tensors` is a plain attribute (not a property) so the ordinary backward pass reads
+    # it at the cost of a slot; a differentiable backward swaps in graph nodes for its duration.
+    __slots__ = ("fn", "inputs", "saved_tensors", "_saved", "_versions", "__dict__")
 
     def __init__(self, fn: type[Function], inputs: tuple):
         self.fn = fn
         self.inputs = inputs  # parent nodes; parents never point back, so no cycles
-        self.needs_input_grad = tuple([x.requires_grad for x in inputs])
-        self._saved: tuple = ()
-        self._saved_from: tuple = ()
-        self._saved_versions: tuple = ()
-        self._graph_output = None  # set only while a differentiable backward runs
+        self.saved_tensors = self._saved = ()
+        self._versions = ()
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it need a gradient? (Rules skip the ones that don't.)"""
+        return tuple([x.requires_grad for x in self.inputs])
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep raw values for `backward`; inputs among them are checked for later mutation."""
-        self._saved = values
+        self.saved_tensors = self._saved = values
+        inputs = self.inputs
+        if inputs[0]._version < 0:
+            return  # floats (Value) cannot be changed in place: nothing to watch
+        versions = ()
+        for index, x in enumerate(inputs):
+            data = x.data
+            for value in values:
+                if value is data:
+                    versions += ((index, x._version),)
+                    break
+        # Tuples of numbers are not tracked by the cycle collector; lists would be.
+        self._versions = versions
+
+    def keep_output(self, data: Any, out: Any) -> None:
+        """Point saved references to `out` at the output node's own `data` (its wrapped copy).
+
+        NumPy returns a scalar, not a 0-d array, for 0-d results; mutation checks and
+        create_graph recognise the saved value as this op's output only if it is the node's data.
+        """
+        self.saved_tensors = self._saved = tuple([data if v is out else v for v in self._saved])
+
+    def saved_nodes(self, output) -> tuple:
+        """The saved values as graph nodes where they are an input or the output (create_graph)."""
         inputs = self.inputs
         n = len(inputs)
-        sources = []
-        versions = ()
-        for position, value in enumerate(values):
+        nodes = []
+        for position, value in enumerate(self._saved):
             # Prefer the input at the same position: `save_for_backward(x, y)` is the usual call,
             # and two different inputs may share one Python float object.
             if position < n and inputs[position].data is value:
-                source = position
-            else:
-                source = next((i for i, x in enumerate(inputs) if x.data is value), -1)
-            sources.append(source)
-            if source >= 0 and inputs[source]._version >= 0:
-                versions += ((source, inputs[source]._version),)
-        # Tuples of numbers are not tracked by the cycle collector; lists would be.
-        self._saved_from = tuple(sources)
-        self._saved_versions = versions
-
-    @property
-    def saved_tensors(self) -> tuple:
-        """The values given to `save_for_backward` (graph nodes during a differentiable backward)."""
-        output = self._graph_output
-        if output is None:
-            return self._saved
-        nodes = []
-        for value, source in zip(self._saved, self._saved_from):
-            if source >= 0:
-                nodes.append(self.inputs[source])
+                nodes.append(inputs[position])
+                continue
+            source = next((x for x in inputs if x.data is value), None)
+            if source is not None:
+                nodes.append(source)
             elif value is output.data:
                 nodes.append(output)
             else:
@@ -114,7 +115,7 @@ class Context:
                         "after it was saved for backward, so the gradient would be wrong. "
                         "Change a copy (`y = y.detach().copy()`) instead."
                     )
-        for index, version in self._saved_versions:
+        for index, version in self._versions:
             node = self.inputs[index]
             if node._version != version:
                 name = f" '{node.label}'" if node.label else ""
@@ -163,26 +164,42 @@ class Function:
         else:
             raise TypeError(f"{cls.name}.apply needs at least one Value or Tensor input")
         nodes = tuple([x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs])
-        if _autocast.policy is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
-            cls, nodes = _autocast.policy(cls, nodes)
+        if modes.lean:  # no mode on: forward, one context, one node, nothing else
+            ctx = Context(cls, nodes)
+            if options:
+                ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
+            out = cls.forward(ctx, *[x.data for x in nodes], **options)
+            requires_grad = False
+            for x in nodes:
+                if x.requires_grad:
+                    requires_grad = True
+                    break
+            node = front._from_op(out, ctx if requires_grad else None, requires_grad)
+            if node.data is not out and ctx._saved:
+                ctx.keep_output(node.data, out)
+            return node
+        return cls._apply_in_modes(front, nodes, options)
+
+    @classmethod
+    def _apply_in_modes(cls, front: type, nodes: tuple, options: dict):
+        """`apply` when a mode is on: autocast, anomaly detection, no_grad, forward mode."""
+        if modes.autocast is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
+            cls, nodes = modes.autocast(cls, nodes)
         ctx = Context(cls, nodes)
         if options:
-            ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
-        anomaly = _anomaly_mode.enabled
+            ctx.options = options
+        anomaly = modes.anomaly
         if anomaly:  # mg.detect_anomaly: remember which line of the learner's code made this op
             ctx.anomaly_site = _anomaly.creation_site()
         out = cls.forward(ctx, *[x.data for x in nodes], **options)
         if anomaly:
             _anomaly.check_forward(ctx, out)
-        requires_grad = _grad_mode.enabled and True in ctx.needs_input_grad
+        requires_grad = modes.grad and any(x.requires_grad for x in nodes)
         node = front._from_op(out, ctx if requires_grad else None, requires_grad)
         if node.data is not out and ctx._saved:
-            # The front end wrapped the result (NumPy returns a scalar, not a 0-d array, for
-            # 0-d results): point saved references to the node's data, so mutation checks
-            # and create_graph still recognise the saved value as this op's output.
-            ctx._saved = tuple([node.data if v is out else v for v in ctx._saved])
-        if _forward_mode.active:
-            _forward_mode.propagate(ctx, node)
+            ctx.keep_output(node.data, out)
+        if modes.forward:
+            _push_tangent(ctx, node)
         return node
 
 
@@ -196,31 +213,10 @@ def _as_input(front: type, x: Any, fn: type[Function]):
     return front._constant(x, fn.name)
 
 
-class _ForwardModeState:
-    """Dual-number bookkeeping for `jvp`: a tangent rides along on each node while active."""
-
-    def __init__(self):
-        self.depth = 0
-
-    @property
-    def active(self) -> bool:
-        return self.depth > 0
-
-    def propagate(self, ctx: Context, out) -> None:
-        tangents = [x._tangent for x in ctx.inputs]
-        if all(t is None for t in tangents):
-            return
-        tangents = [x._zero_like_data() if t is None else t for x, t in zip(ctx.inputs, tangents)]
-        out._tangent = ctx.fn.jvp(ctx, *tangents)
-
-
-_forward_mode = _ForwardModeState()
-
-
-class _AutocastSlot:
-    """Where `mg.amp.autocast` plugs its policy: (fn, input nodes) -> (fn, recast input nodes)."""
-
-    policy = None
-
-
-_autocast = _AutocastSlot()
+def _push_tangent(ctx: Context, out) -> None:
+    """Forward mode: the output's tangent from the inputs' tangents (dual numbers)."""
+    tangents = [x._tangent for x in ctx.inputs]
+    if all(t is None for t in tangents):
+        return
+    tangents = [x._zero_like_data() if t is None else t for x, t in zip(ctx.inputs, tangents)]
+    out._tangent = ctx.fn.jvp(ctx, *tangents)
