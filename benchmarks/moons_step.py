@@ -63,9 +63,7 @@ class ExplicitMLP:
 
 def weights_of(model: MLP) -> list:
     """The (w, b) numbers of every neuron of an nn.scalar MLP."""
-    return [
-        [([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers
-    ]
+    return [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
 
 
 def moons_loss(model, value_cls, X, y):

@@ -11,8 +11,7 @@ from .autograd.mode import modes
 from .operators import Operators
 from .primitives import activations as act
 from .primitives import elementwise as ew
-from .primitives import generic as F
-from .primitives import linalg, reduce, shape
+from .primitives import linalg, ops, reduce, shape
 
 
 def _as_array(data, dtype) -> np.ndarray:
@@ -152,11 +151,11 @@ class Tensor(Operators, Node):
     def _fit_grad(self, grad):
         """Sum a gradient over broadcast axes (the one place that happens) and match dtype."""
         if isinstance(grad, Node):
-            return grad if grad.shape == self.shape else F.sum_to_shape(grad, self.shape)
+            return grad if grad.shape == self.shape else ops.sum_to_shape(grad, self.shape)
         if type(grad) is not np.ndarray:
             grad = np.asarray(grad)
         if grad.shape != self._data.shape:
-            grad = F.sum_to_shape(grad, self._data.shape)
+            grad = ops.sum_to_shape(grad, self._data.shape)
         if grad.dtype != self._data.dtype:
             grad = grad.astype(self._data.dtype)
         elif not grad.flags.writeable:

@@ -2,7 +2,6 @@
 
 from .autocast import (
     FLOAT16_OPS,
-    FLOAT32_OPS,
     autocast,
     count_underflow,
     get_autocast_dtype,
@@ -12,7 +11,6 @@ from .grad_scaler import GradScaler
 
 __all__ = [
     "FLOAT16_OPS",
-    "FLOAT32_OPS",
     "GradScaler",
     "autocast",
     "count_underflow",

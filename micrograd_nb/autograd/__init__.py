@@ -2,7 +2,7 @@
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .forward import jvp
-from .function import Context, Function, InplaceModificationError
+from .function import Context, Elementwise, Function, InplaceModificationError, Linear
 from .graph import Node, backpropagate, grad, topological_order
 from .mode import (
     enable_grad,
@@ -21,6 +21,8 @@ __all__ = [
     "is_anomaly_enabled",
     "set_detect_anomaly",
     "Context",
+    "Elementwise",
+    "Linear",
     "Function",
     "InplaceModificationError",
     "Node",

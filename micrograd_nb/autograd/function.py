@@ -29,6 +29,7 @@ again. Saved values that are neither an input nor the output (masks, shapes) act
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import anomaly as _anomaly
@@ -128,10 +129,27 @@ class Context:
 
 
 class Function:
-    """Base class of every primitive: override `forward`, `backward` and optionally `jvp`."""
+    """Base class of every primitive: override `forward`, `backward` and optionally `jvp`.
+
+    The class is the one record of its operation: besides the rules, its attributes say how
+    pictures, steppers, gradcheck and autocast treat it (no table elsewhere names ops).
+    """
 
     #: name shown in graph pictures and error messages; defaults to the class name in lowercase
     name: str = ""
+    #: one text per input: ∂out/∂input for elementwise ops (`Elementwise`), else the input's
+    #: gradient in terms of ȳ (the output's gradient); {a}, {b}, {out} and option names are
+    #: filled in with the names a stepper or the table of derivatives uses
+    formulas: tuple[str, ...] = ()
+    #: True when `formulas` are local derivatives ∂out/∂input (what a stepper multiplies by)
+    formulas_are_partials: bool = False
+    #: where the op is not differentiable: "" (nowhere), "zero" (at input 0: relu, abs),
+    #: "ties" (a reduction's extreme shared by several elements), "equal" (max(a, b) at a = b),
+    #: "bounds" (clip at its limits), "flat" (std of equal elements)
+    kinks: str = ""
+    #: under `amp.autocast`: "float32" runs it on float32 inputs (exp, log, sums overflow or
+    #: lose precision in float16); "" keeps its inputs' dtype
+    autocast: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -152,6 +170,15 @@ class Function:
     def jvp(ctx: Context, *tangents: Any) -> Any:
         """Forward mode: return d(output) given one tangent per input."""
         raise NotImplementedError(f"{ctx.fn.name} has no forward-mode (jvp) rule")
+
+    @classmethod
+    def formula(cls, index: int, names: Sequence[str], out: str, options: dict) -> str | None:
+        """`formulas[index]` with the inputs' and the output's names filled in (None if none)."""
+        if index >= len(cls.formulas):
+            return None
+        fields = dict(options)
+        fields.update(zip("ab", names), out=out)
+        return cls.formulas[index].format(**fields)
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any):
@@ -220,3 +247,48 @@ def _push_tangent(ctx: Context, out) -> None:
         return
     tangents = [x._zero_like_data() if t is None else t for x, t in zip(ctx.inputs, tangents)]
     out._tangent = ctx.fn.jvp(ctx, *tangents)
+
+
+class Elementwise(Function):
+    """An elementwise op: one rule, `partials`, gives both backward and jvp (auto_element_wise).
+
+    `partials(ctx)` returns ∂out/∂input for each input (one value for one input), computed
+    from what forward saved; backward multiplies it by the output's gradient (ā = ȳ·∂out/∂a)
+    and jvp by the inputs' tangents (ẏ = Σ ∂out/∂aᵢ·ȧᵢ). Written with operators, a partial is
+    differentiable again under create_graph.
+    """
+
+    formulas_are_partials = True
+
+    @staticmethod
+    def partials(ctx: Context) -> Any:
+        """∂out/∂input for each input (a tuple), or the one partial of a one-input op."""
+        raise NotImplementedError
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Any) -> Any:
+        partials = cls.partials(ctx)
+        if type(partials) is not tuple:
+            return grad * partials
+        return tuple(
+            [
+                grad * d if x.requires_grad and d is not None else None
+                for x, d in zip(ctx.inputs, partials)
+            ]
+        )
+
+    @classmethod
+    def jvp(cls, ctx: Context, *tangents: Any) -> Any:
+        partials = cls.partials(ctx)
+        if type(partials) is not tuple:
+            return tangents[0] * partials
+        terms = [t * d for t, d in zip(tangents, partials) if d is not None]
+        return sum(terms[1:], terms[0])
+
+
+class Linear(Function):
+    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents."""
+
+    @classmethod
+    def jvp(cls, ctx: Context, *tangents: Any) -> Any:
+        return cls.forward(ctx, *tangents, **ctx.__dict__.get("options", {}))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, Node
-from . import generic as F
+from ..autograd import Linear, Node
+from . import ops
 
 
 def sum_to_shape_raw(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -54,10 +54,11 @@ def scatter_add_raw(grad, index, shape, dtype) -> np.ndarray:
     return out
 
 
-class SumToShape(Function):
+class SumToShape(Linear):
     """Σ over broadcast axes down to `shape`; backward: broadcast the gradient back"""
 
     name = "sum_to_shape"
+    formulas = ("broadcast_to(ȳ, shape({a}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -66,17 +67,14 @@ class SumToShape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.broadcast_to(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return sum_to_shape_raw(dx, ctx.options["shape"])
+        return ops.broadcast_to(grad, ctx.input_shape)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Linear):
     """x stretched to `shape` (copies along new/size-1 axes); backward: sum them back"""
 
     name = "broadcast_to"
+    formulas = ("sum_to_shape(ȳ, shape({a}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -92,13 +90,11 @@ class BroadcastTo(Function):
     def backward(ctx, grad):
         return grad  # the engine sums it back to the input's shape
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.broadcast_to(dx, ctx.options["shape"])
 
-
-class Reshape(Function):
+class Reshape(Linear):
     """the same elements in a new shape; backward: reshape the gradient back"""
+
+    formulas = ("reshape(ȳ, shape({a}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -112,15 +108,13 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.reshape(dx, ctx.options["shape"])
+        return ops.reshape(grad, ctx.input_shape)
 
 
-class Transpose(Function):
+class Transpose(Linear):
     """axes permuted by `axes`; backward: the inverse permutation"""
+
+    formulas = ("transpose(ȳ, argsort(axes))",)
 
     @staticmethod
     def forward(ctx, x, axes=None):
@@ -137,15 +131,12 @@ class Transpose(Function):
             return Transpose.apply(grad, axes=inverse)
         return np.transpose(grad, inverse)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.transpose(dx, ctx.axes)
 
-
-class SwapAxes(Function):
+class SwapAxes(Linear):
     """two axes exchanged; backward: exchange them again"""
 
     name = "swapaxes"
+    formulas = ("swapaxes(ȳ, {axis1}, {axis2})",)
 
     @staticmethod
     def forward(ctx, x, axis1, axis2):
@@ -158,15 +149,12 @@ class SwapAxes(Function):
             return SwapAxes.apply(grad, axis1=a, axis2=b)
         return np.swapaxes(grad, a, b)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.swapaxes(dx, ctx.options["axis1"], ctx.options["axis2"])
 
-
-class GetItem(Function):
+class GetItem(Linear):
     """x[index] (ints, slices, integer arrays, boolean masks); backward: scatter-add"""
 
     name = "getitem"
+    formulas = ("zeros_like({a}) with ȳ added at [{index}]",)
 
     @staticmethod
     def forward(ctx, x, index):
@@ -179,17 +167,14 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.scatter_add(grad, ctx.options["index"], ctx.input_shape, ctx.dtype)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx[ctx.options["index"]]
+        return ops.scatter_add(grad, ctx.options["index"], ctx.input_shape, ctx.dtype)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Linear):
     """zeros(shape) with x added at `index`; backward: gather x's gradient back from `index`"""
 
     name = "scatter_add"
+    formulas = ("ȳ[{index}]",)
 
     @staticmethod
     def forward(ctx, x, index, shape):
@@ -197,11 +182,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.getitem(grad, ctx.options["index"])
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return scatter_add_raw(dx, ctx.options["index"], ctx.options["shape"], dx.dtype)
+        return ops.getitem(grad, ctx.options["index"])
 
 
 def _normalize_axis(axis: int, ndim: int, op: str) -> int:
@@ -211,8 +192,10 @@ def _normalize_axis(axis: int, ndim: int, op: str) -> int:
     return axis % ndim
 
 
-class Squeeze(Function):
+class Squeeze(Linear):
     """drop size-1 axes; backward: reshape the gradient back"""
+
+    formulas = ("reshape(ȳ, shape({a}))",)
 
     @staticmethod
     def forward(ctx, x, axis=None):
@@ -229,15 +212,13 @@ class Squeeze(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.squeeze(dx, axis=ctx.options.get("axis"))
+        return ops.reshape(grad, ctx.input_shape)
 
 
-class Unsqueeze(Function):
+class Unsqueeze(Linear):
     """insert a size-1 axis at `axis` (NumPy's expand_dims); backward: reshape back"""
+
+    formulas = ("reshape(ȳ, shape({a}))",)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -247,11 +228,7 @@ class Unsqueeze(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.expand_dims(dx, ctx.options["axis"])
+        return ops.reshape(grad, ctx.input_shape)
 
 
 def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
@@ -269,8 +246,13 @@ def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
             )
 
 
-class Concatenate(Function):
+class Concatenate(Linear):
     """join arrays along an existing `axis`; backward: cut the gradient back into pieces"""
+
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """input i gets the i-th piece of ȳ along the axis"""
+        return f"piece {index} of ȳ along axis {options.get('axis', 0)}"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -288,7 +270,7 @@ class Concatenate(Function):
         lead = (slice(None),) * ctx.axis
         bounds = ctx.bounds
         return tuple(
-            F.getitem(grad, lead + (slice(bounds[i], bounds[i + 1]),)) if need else None
+            ops.getitem(grad, lead + (slice(bounds[i], bounds[i + 1]),)) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
@@ -296,13 +278,14 @@ class Concatenate(Function):
     def backward(ctx, grad):
         return Concatenate._pieces(ctx, grad)
 
-    @staticmethod
-    def jvp(ctx, *dxs):
-        return np.concatenate(dxs, axis=ctx.axis)
 
-
-class Stack(Function):
+class Stack(Linear):
     """join arrays along a new `axis`; backward: take each input's slice of the gradient"""
+
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """input i gets ȳ's i-th slice along the new axis"""
+        return f"take(ȳ, {index}, axis={options.get('axis', 0)})"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -315,10 +298,6 @@ class Stack(Function):
     def backward(ctx, grad):
         lead = (slice(None),) * ctx.axis
         return tuple(
-            F.getitem(grad, lead + (i,)) if need else None
+            ops.getitem(grad, lead + (i,)) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
-
-    @staticmethod
-    def jvp(ctx, *dxs):
-        return np.stack(dxs, axis=ctx.axis)

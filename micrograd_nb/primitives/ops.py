@@ -1,7 +1,8 @@
-"""Functions that take raw arrays *or* graph nodes, for use inside backward rules.
+"""The rules' namespace: functions that take raw data (floats, arrays) *or* graph nodes.
 
-A backward rule written with these (and arithmetic operators) computes on plain NumPy arrays
-in the ordinary backward pass and records a differentiable graph when `create_graph=True`.
+A backward rule written with these (and arithmetic operators) computes on plain floats and
+NumPy arrays in the ordinary backward pass and records a differentiable graph when
+`create_graph=True`. (Not to be confused with `mg.nn.functional`, the layers' functions.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ def exp(x):
     return elementwise.Exp.apply(x) if isinstance(x, Node) else np.exp(x)
 
 
+def log(x):
+    """natural log"""
+    return elementwise.Log.apply(x) if isinstance(x, Node) else raw.log(x)
+
+
 def tanh(x):
     """tanh(x)"""
     return elementwise.Tanh.apply(x) if isinstance(x, Node) else np.tanh(x)
@@ -28,7 +34,8 @@ def sigmoid(x):
 
 
 def where(condition, a, b):
-    """a where condition holds, else b (condition is a constant boolean array)"""
+    """a where condition holds, else b (condition is a constant boolean array; on raw data
+    a Python number keeps the other operand's dtype, NEP 50)"""
     if isinstance(a, Node) or isinstance(b, Node):
         return elementwise.Where.apply(condition, a, b)
     return np.where(condition, a, b)
