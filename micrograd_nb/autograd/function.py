@@ -29,6 +29,7 @@ again. Saved values that are neither an input nor the output (masks, shapes) act
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -143,6 +144,8 @@ class Function:
     formulas: tuple[str, ...] = ()
     #: True when `formulas` are local derivatives ∂out/∂input (what a stepper multiplies by)
     formulas_are_partials: bool = False
+    #: names for the table of derivatives when the number of inputs varies (else forward's)
+    table_inputs: tuple[str, ...] = ()
     #: where the op is not differentiable: "" (nowhere), "zero" (at input 0: relu, abs),
     #: "ties" (a reduction's extreme shared by several elements), "equal" (max(a, b) at a = b),
     #: "bounds" (clip at its limits), "flat" (std of equal elements)
@@ -173,12 +176,24 @@ class Function:
 
     @classmethod
     def formula(cls, index: int, names: Sequence[str], out: str, options: dict) -> str | None:
-        """`formulas[index]` with the inputs' and the output's names filled in (None if none)."""
-        if index >= len(cls.formulas):
+        """`formulas[index]` with the inputs' and the output's names filled in (None if none).
+
+        A formula names the inputs as `forward` does ({x} for tanh, {a} and {b} for *), the
+        output {out}, and options by their keyword ({exponent}).
+        """
+        if index >= len(cls.formulas) or not cls.formulas[index]:
             return None
         fields = dict(options)
-        fields.update(zip("ab", names), out=out)
+        fields.update(zip(cls.input_names(), names), out=out)
         return cls.formulas[index].format(**fields)
+
+    @classmethod
+    def input_names(cls) -> tuple[str, ...]:
+        """The names of forward's inputs (its positional parameters after ctx)."""
+        parameters = list(inspect.signature(cls.forward).parameters.values())
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = [p.name for p in parameters if p.kind in positional]
+        return tuple(names[1:] if names and names[0] == "ctx" else names)
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any):

@@ -33,7 +33,10 @@ class GELU(Elementwise):
     """
 
     name = "gelu"
-    formulas = ("½(1 + t) + ½·{a}·(1 - t²)·u′,  t = tanh(u), u = √(2/π)({a} + 0.044715·{a}³)",)
+    formulas = (
+        "½·(1 + t) + ½·{x}·(1 - t²)·u′, where t = tanh(u), u = √(2/π)·({x} + 0.044715·{x}³), "
+        "u′ = √(2/π)·(1 + 3·0.044715·{x}²)",
+    )
 
     @staticmethod
     def forward(ctx, x):
@@ -53,7 +56,7 @@ class ELU(Elementwise):
     """elu(x) = x for x > 0, else α(eˣ - 1); d/dx = 1 for x > 0, else α·eˣ (= elu(x) + α)"""
 
     name = "elu"
-    formulas = ("1 if {a} > 0 else {alpha}·exp({a})",)
+    formulas = ("[{x} > 0] + {alpha}·exp({x})·[{x} ≤ 0]",)
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
@@ -77,7 +80,7 @@ class Softplus(Elementwise):
     """softplus(x) = log(1 + eˣ), computed as logaddexp(0, x) (no overflow); d/dx = σ(x)"""
 
     name = "softplus"
-    formulas = ("σ({a})",)
+    formulas = ("σ({x})",)
     autocast = "float32"
 
     @staticmethod

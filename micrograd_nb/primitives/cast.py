@@ -22,7 +22,7 @@ class Cast(Function):
     """x.astype(dtype); x̄ = ȳ.astype(x.dtype) (a cast is the identity on values, up to rounding)"""
 
     name = "cast"
-    formulas = ("astype(ȳ, dtype({a}))",)
+    formulas = ("astype(ȳ, dtype({x}))",)
 
     @staticmethod
     def forward(ctx, x, dtype):

@@ -121,6 +121,8 @@ class PowConst(Elementwise):
     @classmethod
     def formula(cls, index, names, out, options):
         """p·a^(p-1) with the numbers worked out: 2·z for z**2, 3·x^2 for x**3"""
+        if isinstance(options.get("exponent"), str):  # symbolic (the table of derivatives)
+            return super().formula(index, names, out, options)
         p = float(options["exponent"])
         power = "" if p - 1 == 1 else f"^{p - 1:g}"
         return f"{p:g}·{names[0]}{power}"
@@ -154,7 +156,7 @@ class Pow(Elementwise):
 class Exp(Elementwise):
     """e**x; d/dx = e**x (the output itself)"""
 
-    formulas = ("exp({a})",)
+    formulas = ("exp({x})",)
     autocast = "float32"
 
     @staticmethod
@@ -172,7 +174,7 @@ class Exp(Elementwise):
 class Log(Elementwise):
     """log(x); d/dx = 1/x"""
 
-    formulas = ("1/{a}",)
+    formulas = ("1/{x}",)
     autocast = "float32"
 
     @staticmethod
@@ -189,7 +191,7 @@ class Log(Elementwise):
 class Sqrt(Elementwise):
     """sqrt(x); d/dx = 1 / (2 sqrt(x))"""
 
-    formulas = ("1/(2·√{a})",)
+    formulas = ("1/(2·√{x})",)
     autocast = "float32"
 
     @staticmethod
@@ -207,7 +209,7 @@ class Sqrt(Elementwise):
 class Abs(Elementwise):
     """|x|; d/dx = sign(x) (0 at the kink x = 0)"""
 
-    formulas = ("sign({a})",)
+    formulas = ("sign({x})",)
     kinks = "zero"
 
     @staticmethod
@@ -268,7 +270,7 @@ class ReLU(Elementwise):
     """
 
     name = "relu"
-    formulas = ("[{a} > 0]",)
+    formulas = ("[{x} > 0]",)
     kinks = "zero"
 
     @staticmethod
@@ -287,7 +289,7 @@ class LeakyReLU(Elementwise):
     """x for x > 0, else slope * x; d/dx = 1 or slope"""
 
     name = "leaky_relu"
-    formulas = ("1 if {a} > 0 else {negative_slope}",)
+    formulas = ("[{x} > 0] + {negative_slope}·[{x} ≤ 0]",)
     kinks = "zero"
 
     @staticmethod
@@ -345,7 +347,7 @@ class Where(Function):
     """where(cond, a, b) = a where cond else b; ā = ȳ where cond (else 0), b̄ = ȳ elsewhere"""
 
     name = "where"
-    formulas = ("", "ȳ where cond, else 0", "ȳ where not cond, else 0")
+    formulas = ("", "where({condition}, ȳ, 0)", "where({condition}, 0, ȳ)")
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -380,7 +382,7 @@ class Clip(Elementwise):
     """
 
     name = "clip"
-    formulas = ("[{min} ≤ {a} ≤ {max}]",)
+    formulas = ("[{min} ≤ {x} ≤ {max}]",)
     kinks = "bounds"
 
     @staticmethod

@@ -51,7 +51,7 @@ class Sum(Linear):
 class Mean(Linear):
     """Σ x / n over `axis`; d/dxᵢ = 1/n"""
 
-    formulas = ("expand(ȳ)/count",)
+    formulas = ("expand(ȳ)/n",)
     autocast = "float32"
 
     @staticmethod
@@ -75,7 +75,7 @@ class _Extremum(Function):
     """
 
     reduce = staticmethod(np.max)
-    formulas = ("expand(ȳ)·route",)
+    formulas = ("expand(ȳ)·[{x} = expand({out})]/ties",)
     kinks = "ties"
 
     @classmethod
@@ -141,7 +141,7 @@ class Var(Function):
     """
 
     name = "var"
-    formulas = ("expand(ȳ)·2·({a} - x̄)/dof",)
+    formulas = ("expand(ȳ)·2·({x} - x̄)/(n - {ddof})",)
     autocast = "float32"
 
     @staticmethod
@@ -172,7 +172,7 @@ class Std(Function):
     """
 
     name = "std"
-    formulas = ("expand(ȳ·(1 - flat)/(dof·{out} + flat))·({a} - x̄)",)
+    formulas = ("expand(ȳ·[{out} ≠ 0]/((n - {ddof})·{out} + [{out} = 0]))·({x} - x̄)",)
     kinks = "flat"
     autocast = "float32"
 

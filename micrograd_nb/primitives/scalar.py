@@ -16,6 +16,7 @@ class WeightedSum(Function):
 
     name = "Σw·x+b"
     formulas_are_partials = True
+    table_inputs = ("w₁", "w₂", "x₁", "x₂", "b")
 
     @classmethod
     def formula(cls, index, names, out, options):

@@ -58,7 +58,7 @@ class SumToShape(Linear):
     """Σ over broadcast axes down to `shape`; backward: broadcast the gradient back"""
 
     name = "sum_to_shape"
-    formulas = ("broadcast_to(ȳ, shape({a}))",)
+    formulas = ("broadcast_to(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -74,7 +74,7 @@ class BroadcastTo(Linear):
     """x stretched to `shape` (copies along new/size-1 axes); backward: sum them back"""
 
     name = "broadcast_to"
-    formulas = ("sum_to_shape(ȳ, shape({a}))",)
+    formulas = ("sum_to_shape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -94,7 +94,7 @@ class BroadcastTo(Linear):
 class Reshape(Linear):
     """the same elements in a new shape; backward: reshape the gradient back"""
 
-    formulas = ("reshape(ȳ, shape({a}))",)
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -154,7 +154,7 @@ class GetItem(Linear):
     """x[index] (ints, slices, integer arrays, boolean masks); backward: scatter-add"""
 
     name = "getitem"
-    formulas = ("zeros_like({a}) with ȳ added at [{index}]",)
+    formulas = ("add_at(zeros_like({x}), {index}, ȳ)",)
 
     @staticmethod
     def forward(ctx, x, index):
@@ -195,7 +195,7 @@ def _normalize_axis(axis: int, ndim: int, op: str) -> int:
 class Squeeze(Linear):
     """drop size-1 axes; backward: reshape the gradient back"""
 
-    formulas = ("reshape(ȳ, shape({a}))",)
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, axis=None):
@@ -218,7 +218,7 @@ class Squeeze(Linear):
 class Unsqueeze(Linear):
     """insert a size-1 axis at `axis` (NumPy's expand_dims); backward: reshape back"""
 
-    formulas = ("reshape(ȳ, shape({a}))",)
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -249,10 +249,12 @@ def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
 class Concatenate(Linear):
     """join arrays along an existing `axis`; backward: cut the gradient back into pieces"""
 
+    table_inputs = ("x₀", "x₁")
+
     @classmethod
     def formula(cls, index, names, out, options):
-        """input i gets the i-th piece of ȳ along the axis"""
-        return f"piece {index} of ȳ along axis {options.get('axis', 0)}"
+        """input i gets the i-th piece of ȳ cut along the axis at the inputs' boundaries"""
+        return f"cut(ȳ, axis={options.get('axis', 0)})[{index}]"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -281,6 +283,8 @@ class Concatenate(Linear):
 
 class Stack(Linear):
     """join arrays along a new `axis`; backward: take each input's slice of the gradient"""
+
+    table_inputs = ("x₀", "x₁")
 
     @classmethod
     def formula(cls, index, names, out, options):

@@ -44,7 +44,7 @@ class CrossEntropy(Function):
     """mean over the batch of -log softmax(z)[target]; z̄ = (p - onehot(target)) / N"""
 
     name = "cross_entropy"
-    formulas = ("(p - onehot)·ȳ/N", "")
+    formulas = ("(softmax({logits}) - onehot({targets}))·ȳ/N", "")
     autocast = "float32"
 
     @staticmethod
