@@ -340,10 +340,30 @@ class Tensor(Operators, Node):
         return self.reshape(dims[:start] + (merged,) + dims[end + 1 :])
 
     def split(self, indices_or_sections, axis: int = 0) -> list:
-        """pieces along axis, as numpy.split (a count of equal parts, or cut positions)"""
-        from .functional import split
+        """pieces along axis, as numpy.split: an int n gives n equal parts, a list gives cut points.
 
-        return split(self, indices_or_sections, axis=axis)
+        Each piece is a slice `x[..., a:b]` of the graph, so its gradient lands in the right place.
+        """
+        if self.ndim == 0:
+            raise ValueError("split: cannot split a 0-d tensor")
+        if not -self.ndim <= axis < self.ndim:
+            raise ValueError(f"split: axis {axis} is out of range for shape {self.shape}")
+        axis %= self.ndim
+        length = self.shape[axis]
+        if isinstance(indices_or_sections, (int, np.integer)):
+            sections = int(indices_or_sections)
+            if sections <= 0 or length % sections:
+                raise ValueError(
+                    f"split: axis {axis} of shape {self.shape} (length {length}) cannot be split "
+                    f"into {sections} equal parts; pass cut positions instead, e.g. [2, 5]"
+                )
+            step = length // sections
+            cuts = [step * i for i in range(1, sections)]
+        else:
+            cuts = [int(i) for i in indices_or_sections]
+        bounds = [0, *cuts, length]
+        lead = (slice(None),) * axis
+        return [self[lead + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:])]
 
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_raw_index(index))

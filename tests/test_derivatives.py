@@ -18,7 +18,7 @@ from micrograd_nb.primitives import activations as act
 from micrograd_nb.primitives import cast, linalg, reduce, scalar, shape, softmax
 from micrograd_nb.primitives import elementwise as ew
 from micrograd_nb.primitives.raw import sigmoid as raw_sigmoid
-from micrograd_nb.primitives.shape import sum_to_shape_raw
+from micrograd_nb.primitives.raw import sum_to_shape as sum_to_shape_raw
 
 RNG = np.random.default_rng(0)
 
@@ -120,7 +120,9 @@ def _iverson(text: str) -> str:
             out.append(ch)
     text = "".join(out)
     # inside a condition "a = b" is a comparison; "lo <= x <= hi" needs & between arrays
-    text = re.sub(r"iverson\(([^()]*?) <= ([^()]*?) <= ([^()]*?)\)", r"iverson((\1 <= \2) & (\2 <= \3))", text)
+    text = re.sub(
+        r"iverson\(([^()]*?) <= ([^()]*?) <= ([^()]*?)\)", r"iverson((\1 <= \2) & (\2 <= \3))", text
+    )
     return re.sub(r"(?<=[\w)]) = (?=[\w(])", " == ", text)
 
 
@@ -180,7 +182,11 @@ def namespace(fn, inputs, options, out, g) -> dict:
 
 
 def fitted(node, grad):
-    return node._fit_grad(np.asarray(grad, dtype=np.result_type(node.data))) if grad is not None else None
+    return (
+        node._fit_grad(np.asarray(grad, dtype=np.result_type(node.data)))
+        if grad is not None
+        else None
+    )
 
 
 @pytest.mark.parametrize("fn", list(CASES), ids=lambda fn: fn.__name__)

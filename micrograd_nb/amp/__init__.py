@@ -1,5 +1,6 @@
 """Mixed precision (`mg.amp`): float16 matrix products under `autocast`, loss scaling."""
 
+from ..arrays import half  # the float16 kernels (mg.amp.half.is_compiled())
 from .autocast import (
     FLOAT16_OPS,
     autocast,
@@ -12,6 +13,7 @@ from .grad_scaler import GradScaler
 __all__ = [
     "FLOAT16_OPS",
     "GradScaler",
+    "half",
     "autocast",
     "count_underflow",
     "get_autocast_dtype",

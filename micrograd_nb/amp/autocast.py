@@ -70,7 +70,7 @@ class _Policy:
             )
         half_fn = HALF_ELEMENTWISE.get(fn)
         if half_fn is not None and all(_is_array_of(x, np.dtype(np.float16)) for x in nodes):
-            # the same op and result, with fast exact float16 arithmetic (amp/half.py)
+            # the same op and result, with fast exact float16 arithmetic (arrays/half.py)
             return half_fn, nodes
         return fn, nodes
 

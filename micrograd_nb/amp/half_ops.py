@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import half
 from ..autograd import Node
 from ..primitives.elementwise import Add, Mul, ReLU, Sub
-from . import half
 
 
 def _both_half(a, b) -> bool:

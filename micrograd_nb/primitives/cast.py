@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..amp import half
+from ..arrays import half
 from ..autograd import Function, Node
 from . import ops
 from .linalg import MatMul, _check_matmul_shapes
@@ -49,7 +49,7 @@ def cast(x, dtype):
 
 
 def widen(x: np.ndarray) -> np.ndarray:
-    """x as float32; a float16 x exactly, by the fast conversion in `micrograd_nb.amp.half`."""
+    """x as float32; a float16 x exactly, by the fast conversion in `micrograd_nb.arrays.half`."""
     return half.to_float32(x)
 
 

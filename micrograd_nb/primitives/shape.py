@@ -10,48 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Linear, Node
-from . import ops
-
-
-def sum_to_shape_raw(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum `grad` over the axes that broadcasting added (leading) or stretched (size 1)."""
-    extra = grad.ndim - len(shape)
-    if extra < 0:
-        return np.broadcast_to(grad, shape)
-    stretched = tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    axes = tuple(range(extra)) + stretched
-    if axes and grad.dtype == np.float16:
-        # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
-        # running sum would lose the small terms (and NumPy's float16 sums are slow)
-        from ..amp.half import to_float16, to_float32
-
-        grad = to_float16(to_float32(grad, "sum").sum(axis=axes, keepdims=True))
-    elif axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    if grad.shape != shape:
-        grad = grad.reshape(shape)
-    return grad
-
-
-def _has_integer_array(index) -> bool:
-    """True when `index` holds an integer array or list (the only way to repeat an element)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
-        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
-            return True
-    return False
-
-
-def scatter_add_raw(grad, index, shape, dtype) -> np.ndarray:
-    """zeros(shape) with `grad` added at `index`; repeated integer indices accumulate."""
-    out = np.zeros(shape, dtype=dtype)
-    if _has_integer_array(index):
-        np.add.at(out, index, grad)  # unbuffered: x[[0, 0]] sends two gradients to x[0]
-    else:
-        out[index] = grad  # ints, slices and masks never select an element twice
-    return out
+from . import ops, raw
 
 
 class SumToShape(Linear):
@@ -63,7 +22,7 @@ class SumToShape(Linear):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return sum_to_shape_raw(x, shape)
+        return raw.sum_to_shape(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -178,7 +137,7 @@ class ScatterAdd(Linear):
 
     @staticmethod
     def forward(ctx, x, index, shape):
-        return scatter_add_raw(x, index, shape, x.dtype)
+        return raw.scatter_add(x, index, shape, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
