@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 from .autograd import Context, Node
+from .autograd.function import PairContext, SingleContext
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
@@ -99,7 +100,7 @@ class Value(Operators, Node):
             b = _operand(b, fn)
         if not modes.lean:
             return fn.apply(a, b)
-        ctx = Context(fn, (a, b))
+        ctx = PairContext(fn, a, b)
         return _node(fn.forward(ctx, a.data, b.data), ctx, a.requires_grad or b.requires_grad)
 
     @staticmethod
@@ -115,7 +116,7 @@ class Value(Operators, Node):
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
         if not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
-        ctx = Context(fn, (self,))
+        ctx = SingleContext(fn, self)
         if options:
             ctx.options = options
             return _node(fn.forward(ctx, self.data, **options), ctx, self.requires_grad)

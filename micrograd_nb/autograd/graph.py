@@ -169,7 +169,8 @@ def backpropagate(
             ctx = node._ctx
             if ctx is None:
                 continue
-            for parent, g in zip(ctx.inputs, _run_rule(ctx, node, grad, create_graph, anomaly)):
+            inputs = ctx.inputs
+            for parent, g in zip(inputs, _run_rule(ctx, inputs, node, grad, create_graph, anomaly)):
                 if g is None or not parent.requires_grad:
                     continue
                 if parent._fits_grad:
@@ -210,7 +211,8 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                 ctx = node._ctx
                 if ctx is None:
                     continue
-                for parent, g in zip(ctx.inputs, _run_rule(ctx, node, grad, False, anomaly)):
+                inputs = ctx.inputs
+                for parent, g in zip(inputs, _run_rule(ctx, inputs, node, grad, False, anomaly)):
                     if g is None or not parent.requires_grad:
                         continue
                     if parent._fits_grad:
@@ -231,7 +233,9 @@ def _add_to_grad(node: Node, grad: Any) -> None:
     node.grad = grad if previous is None else node._fit_grad(previous + grad)
 
 
-def _run_rule(ctx, node: Node, grad: Any, create_graph: bool, anomaly: bool) -> tuple:
+def _run_rule(
+    ctx, inputs: tuple, node: Node, grad: Any, create_graph: bool, anomaly: bool
+) -> tuple:
     """The input gradients of `node`'s operation, checked: one per input (None = zero)."""
     if ctx._versions or node._version > 0:
         ctx.check_saved_versions(node)
@@ -245,10 +249,10 @@ def _run_rule(ctx, node: Node, grad: Any, create_graph: bool, anomaly: bool) -> 
         input_grads = ctx.fn.backward(ctx, grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
-    if len(input_grads) != len(ctx.inputs):
+    if len(input_grads) != len(inputs):
         raise RuntimeError(
             f"{ctx.fn.name}.backward returned {len(input_grads)} gradients "
-            f"for {len(ctx.inputs)} inputs; return one per input (None for no gradient)"
+            f"for {len(inputs)} inputs; return one per input (None for no gradient)"
         )
     if anomaly:  # mg.detect_anomaly: stop at the first NaN/inf gradient
         check_backward(ctx, grad, input_grads)
