@@ -322,6 +322,13 @@ class Elementwise(Function):
         partials = cls.partials(ctx)
         if type(partials) is not tuple:
             return grad * partials
+        if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
+            a, b = ctx.inputs
+            da, db = partials
+            return (
+                grad * da if da is not None and a.requires_grad else None,
+                grad * db if db is not None and b.requires_grad else None,
+            )
         return tuple(
             [
                 grad * d if x.requires_grad and d is not None else None

@@ -211,8 +211,16 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                 ctx = node._ctx
                 if ctx is None:
                     continue
+                # the rule on raw data; checks only where something can be wrong
+                if ctx._versions or node._version > 0:
+                    ctx.check_saved_versions(node)
+                input_grads = ctx.fn.backward(ctx, grad)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
                 inputs = ctx.inputs
-                for parent, g in zip(inputs, _run_rule(ctx, inputs, node, grad, False, anomaly)):
+                if anomaly or len(input_grads) != len(inputs):
+                    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+                for parent, g in zip(inputs, input_grads):
                     if g is None or not parent.requires_grad:
                         continue
                     if parent._fits_grad:
@@ -249,6 +257,12 @@ def _run_rule(
         input_grads = ctx.fn.backward(ctx, grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
+    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+    return input_grads
+
+
+def _check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly: bool) -> None:
+    """Raise if a rule returned the wrong number of gradients, or (anomaly mode) NaN/inf."""
     if len(input_grads) != len(inputs):
         raise RuntimeError(
             f"{ctx.fn.name}.backward returned {len(input_grads)} gradients "
@@ -256,7 +270,6 @@ def _run_rule(
         )
     if anomaly:  # mg.detect_anomaly: stop at the first NaN/inf gradient
         check_backward(ctx, grad, input_grads)
-    return input_grads
 
 
 def _fitted(parent: Node, g: Any, ctx) -> Any:
