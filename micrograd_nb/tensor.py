@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .autograd import Context, Node
+from .autograd import Context, Node, failure
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import activations as act
@@ -406,10 +406,15 @@ def _explain_broadcast(fn, call, *args):
         if "could not be broadcast" not in str(err):
             raise
         a, b = args[-2:]
-        raise ValueError(
+        explained = ValueError(
             f"{fn.name}: shapes {np.shape(_raw(a))} and {np.shape(_raw(b))} cannot be broadcast "
             "together (aligned from the right, each pair of axes must be equal or one of them 1)"
-        ) from None
+        )
+        if isinstance(args[0], Context):  # the lean path called forward itself: record it here
+            failure.record_forward(explained, args[0])
+        else:
+            failure.carry(err, explained)
+        raise explained from None
 
 
 Tensor._front = Tensor

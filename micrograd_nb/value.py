@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from .autograd import Context, Node
+from .autograd import Context, Node, failure
 from .autograd.function import PairContext, SingleContext
 from .autograd.mode import modes
 from .operators import Operators
@@ -101,7 +101,12 @@ class Value(Operators, Node):
         if not modes.lean:
             return fn.apply(a, b)
         ctx = PairContext(fn, a, b)
-        return _node(fn.forward(ctx, a.data, b.data), ctx, a.requires_grad or b.requires_grad)
+        try:
+            out = fn.forward(ctx, a.data, b.data)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            failure.record_forward(err, ctx)
+            raise
+        return _node(out, ctx, a.requires_grad or b.requires_grad)
 
     @staticmethod
     def _nary(fn, inputs: tuple) -> Value:
@@ -109,7 +114,11 @@ class Value(Operators, Node):
         if not modes.lean or not all(type(x) is Value for x in inputs):
             return fn.apply(*inputs)
         ctx = Context(fn, inputs)
-        out = fn.forward(ctx, *[x.data for x in inputs])
+        try:
+            out = fn.forward(ctx, *[x.data for x in inputs])
+        except Exception as err:
+            failure.record_forward(err, ctx)
+            raise
         return _node(out, ctx, any(x.requires_grad for x in inputs))
 
     def _unary(self, fn, options: dict | None = None) -> Value:
@@ -117,10 +126,14 @@ class Value(Operators, Node):
         if not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
         ctx = SingleContext(fn, self)
-        if options:
-            ctx.options = options
-            return _node(fn.forward(ctx, self.data, **options), ctx, self.requires_grad)
-        return _node(fn.forward(ctx, self.data), ctx, self.requires_grad)
+        try:
+            if options:
+                ctx.options = options
+                return _node(fn.forward(ctx, self.data, **options), ctx, self.requires_grad)
+            return _node(fn.forward(ctx, self.data), ctx, self.requires_grad)
+        except Exception as err:
+            failure.record_forward(err, ctx)
+            raise
 
     # ---- display --------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, Node
-from . import generic as F
+from . import ops
 from . import shape as shape_ops
 
 
@@ -51,13 +51,13 @@ def _join(parts: list):
 
 def _sigmoid(x):
     """σ(x) = (1 + tanh(x/2)) / 2: stable for any x, and one tanh costs less than exp and log."""
-    return F.sigmoid(x) if isinstance(x, Node) else 0.5 + 0.5 * np.tanh(0.5 * x)
+    return ops.sigmoid(x) if isinstance(x, Node) else 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 def _cell_gates(gates):
     """(i, f, g): input gate, forget gate and candidate of the LSTM."""
     a_i, a_f, a_g, _ = _blocks(gates, 4)
-    return _sigmoid(a_i), _sigmoid(a_f), F.tanh(a_g)
+    return _sigmoid(a_i), _sigmoid(a_f), ops.tanh(a_g)
 
 
 class LSTMCellState(Function):
@@ -91,7 +91,7 @@ class LSTMCellState(Function):
 
 def _output_gate(gates, c_next):
     """(o, tanh c'): the LSTM's output gate and squashed cell state."""
-    return _sigmoid(_blocks(gates, 4)[3]), F.tanh(c_next)
+    return _sigmoid(_blocks(gates, 4)[3]), ops.tanh(c_next)
 
 
 class LSTMHidden(Function):
@@ -123,7 +123,7 @@ def _gru_activations(x_proj, h_proj):
     x_r, x_z, x_n = _blocks(x_proj, 3)
     h_r, h_z, h_n = _blocks(h_proj, 3)
     r, z = _sigmoid(x_r + h_r), _sigmoid(x_z + h_z)
-    return r, z, F.tanh(x_n + r * h_n), h_n
+    return r, z, ops.tanh(x_n + r * h_n), h_n
 
 
 class GRUGates(Function):
