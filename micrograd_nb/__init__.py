@@ -72,7 +72,7 @@ from .tensor import Tensor
 from .training import fit
 from .value import Value
 from .viz import draw
-from .viz.failure import install_error_display
+from .viz.error_display import install_error_display
 
 install_error_display()  # in a Jupyter kernel: an operation's error shows its graph
 

@@ -15,7 +15,7 @@ from .autograd import Node
 from .primitives import elementwise as ew
 from .primitives import shape as shape_ops
 from .spelling import torch_names
-from .tensor import Tensor, _binary
+from .tensor import Tensor
 
 
 def _tensor(x) -> Tensor:
@@ -37,12 +37,12 @@ def where(condition, a, b) -> Tensor:
 
 def maximum(a, b) -> Tensor:
     """elementwise max(a, b); on ties each input gets half of the gradient."""
-    return _binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def minimum(a, b) -> Tensor:
     """elementwise min(a, b); on ties each input gets half of the gradient."""
-    return _binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's argument names
@@ -65,31 +65,8 @@ def stack(tensors: Sequence, axis: int = 0) -> Tensor:
 
 
 def split(x, indices_or_sections, axis: int = 0) -> list[Tensor]:
-    """pieces of x along axis, as numpy.split: an int n gives n equal parts, a list gives cut points.
-
-    Each piece is a slice `x[..., a:b]` of the graph, so its gradient lands in the right place.
-    """
-    x = _tensor(x)
-    if x.ndim == 0:
-        raise ValueError("split: cannot split a 0-d tensor")
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"split: axis {axis} is out of range for shape {x.shape}")
-    axis %= x.ndim
-    length = x.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        sections = int(indices_or_sections)
-        if sections <= 0 or length % sections:
-            raise ValueError(
-                f"split: axis {axis} of shape {x.shape} (length {length}) cannot be split into "
-                f"{sections} equal parts; pass cut positions instead, e.g. [2, 5]"
-            )
-        step = length // sections
-        cuts = [step * i for i in range(1, sections)]
-    else:
-        cuts = [int(i) for i in indices_or_sections]
-    bounds = [0, *cuts, length]
-    lead = (slice(None),) * axis
-    return [x[lead + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:])]
+    """pieces of x along axis, as numpy.split: an int n gives n equal parts, a list gives cut points."""
+    return _tensor(x).split(indices_or_sections, axis=axis)
 
 
 def _sequence(op: str, tensors) -> list:

@@ -6,11 +6,12 @@ import numbers
 
 import numpy as np
 
-from .autograd import Node
+from .autograd import Context, Node, failure
+from .autograd.mode import modes
+from .operators import Operators
 from .primitives import activations as act
 from .primitives import elementwise as ew
-from .primitives import generic as F
-from .primitives import linalg, reduce, shape
+from .primitives import linalg, ops, reduce, shape
 from .primitives.cast import cast
 from .primitives.clone import Clone
 from .spelling import ValuesIndices, ddof_of, torch_names
@@ -34,7 +35,7 @@ def _check_differentiable_dtype(array: np.ndarray) -> None:
         )
 
 
-class Tensor(Node):
+class Tensor(Operators, Node):
     """An n-dimensional array with a gradient.
 
     `.data` is the ndarray, `.grad` an ndarray of the same shape and dtype (or None).
@@ -61,6 +62,7 @@ class Tensor(Node):
         self.label = label
         self._ctx = None
         self._tangent = None
+        self._pending = None
 
     # ---- data, with an in-place version counter ---------------------------------------------
     @property
@@ -99,6 +101,7 @@ class Tensor(Node):
         node.label = ""
         node._ctx = ctx
         node._tangent = None
+        node._pending = None
         return node
 
     @classmethod
@@ -122,6 +125,7 @@ class Tensor(Node):
         node.label = ""
         node._ctx = None
         node._tangent = None
+        node._pending = None
         return node
 
     def _seed_grad(self):
@@ -150,11 +154,11 @@ class Tensor(Node):
     def _fit_grad(self, grad):
         """Sum a gradient over broadcast axes (the one place that happens) and match dtype."""
         if isinstance(grad, Node):
-            return grad if grad.shape == self.shape else F.sum_to_shape(grad, self.shape)
+            return grad if grad.shape == self.shape else ops.sum_to_shape(grad, self.shape)
         if type(grad) is not np.ndarray:
             grad = np.asarray(grad)
         if grad.shape != self._data.shape:
-            grad = F.sum_to_shape(grad, self._data.shape)
+            grad = ops.sum_to_shape(grad, self._data.shape)
         if grad.dtype != self._data.dtype:
             grad = grad.astype(self._data.dtype)
         elif not grad.flags.writeable:
@@ -244,52 +248,17 @@ class Tensor(Node):
             return f"Tensor({body}, dtype={self.dtype}{flags}{label})"
         return f"Tensor(shape={self.shape}, dtype={self.dtype}{flags}{label})"
 
-    # ---- arithmetic (NumPy broadcasting) ------------------------------------------------------
-    def __add__(self, other):
-        return _binary(ew.Add, self, other)
-
-    def __radd__(self, other):
-        return _binary(ew.Add, other, self)
-
-    def __sub__(self, other):
-        return _binary(ew.Sub, self, other)
-
-    def __rsub__(self, other):
-        return _binary(ew.Sub, other, self)
-
-    def __mul__(self, other):
-        return _binary(ew.Mul, self, other)
-
-    def __rmul__(self, other):
-        return _binary(ew.Mul, other, self)
-
-    def __truediv__(self, other):
-        return _binary(ew.Div, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(ew.Div, other, self)
-
-    def __neg__(self):
-        return ew.Neg.apply(self)
-
+    # ---- arithmetic (NumPy broadcasting; the rest is in Operators) ---------------------------
     def __pow__(self, exponent):
-        if isinstance(exponent, Node):
-            return _binary(ew.Pow, self, exponent)
-        if isinstance(exponent, numbers.Real):
-            return ew.PowConst.apply(self, exponent=exponent)
-        return _binary(ew.Pow, self, exponent)
-
-    def __rpow__(self, base):
-        return _binary(ew.Pow, base, self)
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, Node):
+            return self._unary(ew.PowConst, {"exponent": exponent})
+        return self._binary(ew.Pow, self, exponent)
 
     def __matmul__(self, other):
         return linalg.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
         return linalg.MatMul.apply(other, self)
-
-    def __abs__(self):
-        return ew.Abs.apply(self)
 
     # Comparisons give constant boolean tensors (no gradient flows through a comparison).
     def __lt__(self, other):
@@ -304,46 +273,14 @@ class Tensor(Node):
     def __ge__(self, other):
         return Tensor(self._data >= _raw(other))
 
-    # ---- elementwise functions ----------------------------------------------------------------
-    def exp(self):
-        """e**x"""
-        return ew.Exp.apply(self)
-
-    def log(self):
-        """natural log"""
-        return ew.Log.apply(self)
-
-    def sqrt(self):
-        """square root"""
-        return ew.Sqrt.apply(self)
-
+    # ---- elementwise functions (exp, log, tanh, relu, ... are in Operators) ------------------
     def log10(self):
         """log(x) / ln 10; d/dx = 1 / (x ln 10)"""
-        return ew.Log.apply(self) / np.log(10.0)
+        return self.log() / np.log(10.0)
 
     def log2(self):
         """log(x) / ln 2; d/dx = 1 / (x ln 2)"""
-        return ew.Log.apply(self) / np.log(2.0)
-
-    def abs(self):
-        """|x|"""
-        return ew.Abs.apply(self)
-
-    def tanh(self):
-        """tanh(x)"""
-        return ew.Tanh.apply(self)
-
-    def sigmoid(self):
-        """1 / (1 + e**-x)"""
-        return ew.Sigmoid.apply(self)
-
-    def relu(self):
-        """max(x, 0)"""
-        return ew.ReLU.apply(self)
-
-    def leaky_relu(self, negative_slope: float = 0.01):
-        """x if x > 0 else negative_slope * x"""
-        return ew.LeakyReLU.apply(self, negative_slope=negative_slope)
+        return self.log() / np.log(2.0)
 
     def gelu(self):
         """½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of gelu"""
@@ -359,11 +296,11 @@ class Tensor(Node):
 
     def maximum(self, other):
         """elementwise max(self, other) (ties split the gradient ½ / ½)"""
-        return _binary(ew.Maximum, self, other)
+        return self._binary(ew.Maximum, self, other)
 
     def minimum(self, other):
         """elementwise min(self, other) (ties split the gradient ½ / ½)"""
-        return _binary(ew.Minimum, self, other)
+        return self._binary(ew.Minimum, self, other)
 
     def clip(self, min=None, max=None):  # noqa: A002 - NumPy's argument names
         """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
@@ -495,10 +432,30 @@ class Tensor(Node):
         return self.reshape(dims[:start] + (merged,) + dims[end + 1 :])
 
     def split(self, indices_or_sections, axis: int = 0) -> list:
-        """pieces along axis, as numpy.split (a count of equal parts, or cut positions)"""
-        from .functional import split
+        """pieces along axis, as numpy.split: an int n gives n equal parts, a list gives cut points.
 
-        return split(self, indices_or_sections, axis=axis)
+        Each piece is a slice `x[..., a:b]` of the graph, so its gradient lands in the right place.
+        """
+        if self.ndim == 0:
+            raise ValueError("split: cannot split a 0-d tensor")
+        if not -self.ndim <= axis < self.ndim:
+            raise ValueError(f"split: axis {axis} is out of range for shape {self.shape}")
+        axis %= self.ndim
+        length = self.shape[axis]
+        if isinstance(indices_or_sections, (int, np.integer)):
+            sections = int(indices_or_sections)
+            if sections <= 0 or length % sections:
+                raise ValueError(
+                    f"split: axis {axis} of shape {self.shape} (length {length}) cannot be split "
+                    f"into {sections} equal parts; pass cut positions instead, e.g. [2, 5]"
+                )
+            step = length // sections
+            cuts = [step * i for i in range(1, sections)]
+        else:
+            cuts = [int(i) for i in indices_or_sections]
+        bounds = [0, *cuts, length]
+        lead = (slice(None),) * axis
+        return [self[lead + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:])]
 
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_raw_index(index))
@@ -512,6 +469,24 @@ class Tensor(Node):
             )
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
+    # ---- the lean path: Tensor's own node constructors --------------------------------------
+    @staticmethod
+    def _binary(fn, a, b) -> Tensor:
+        """fn(a, b), broadcast like NumPy; a failure to broadcast is explained in shape terms."""
+        if type(a) is not Tensor or type(b) is not Tensor or not modes.lean:
+            return _explain_broadcast(fn, fn.apply, a, b)
+        ctx = Context(fn, (a, b))
+        out = _explain_broadcast(fn, fn.forward, ctx, a._data, b._data)
+        requires_grad = a.requires_grad or b.requires_grad
+        node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
+        if node._data is not out and ctx._saved:
+            ctx.keep_output(node._data, out)
+        return node
+
+    def _unary(self, fn, options: dict | None = None) -> Tensor:
+        """fn(self); `options` are forward's keyword arguments."""
+        return fn.apply(self, **options) if options else fn.apply(self)
+
 
 def _raw(x):
     return x.data if isinstance(x, Node) else x
@@ -524,17 +499,23 @@ def _raw_index(index):
     return _raw(index)
 
 
-def _binary(fn, a, b):
-    """Apply an elementwise binary op, explaining a broadcasting failure in shape terms."""
+def _explain_broadcast(fn, call, *args):
+    """call(*args), turning NumPy's broadcasting error into one that names the op and shapes."""
     try:
-        return fn.apply(a, b)
+        return call(*args)
     except ValueError as err:
         if "could not be broadcast" not in str(err):
             raise
-        raise ValueError(
+        a, b = args[-2:]
+        explained = ValueError(
             f"{fn.name}: shapes {np.shape(_raw(a))} and {np.shape(_raw(b))} cannot be broadcast "
             "together (aligned from the right, each pair of axes must be equal or one of them 1)"
-        ) from None
+        )
+        if isinstance(args[0], Context):  # the lean path called forward itself: record it here
+            failure.record_forward(explained, args[0])
+        else:
+            failure.carry(err, explained)
+        raise explained from None
 
 
 Tensor._front = Tensor

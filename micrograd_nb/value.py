@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numbers
 
-from .autograd import Node
+from .autograd import Context, Node, failure
+from .autograd.function import PairContext, SingleContext
+from .autograd.mode import modes
+from .operators import Operators
 from .primitives import elementwise as ew
 
 
-class Value(Node):
+class Value(Operators, Node):
     """A float that remembers how it was computed, so gradients can flow back to it.
 
     >>> x = Value(2.0, label="x"); y = x * x + 3 * x
@@ -17,6 +20,7 @@ class Value(Node):
     """
 
     __slots__ = ()
+    _fits_grad = False  # a float gradient needs no reshaping
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
         if isinstance(data, Node):
@@ -29,6 +33,7 @@ class Value(Node):
         self.label = label
         self._ctx = None
         self._tangent = None
+        self._pending = None
 
     # ---- front-end hooks used by the core -------------------------------------------------
     @classmethod
@@ -40,11 +45,12 @@ class Value(Node):
         node.label = ""
         node._ctx = ctx
         node._tangent = None
+        node._pending = None
         return node
 
     @classmethod
     def _constant(cls, value, op_name: str):
-        if not isinstance(value, numbers.Real):
+        if type(value) is not float and not isinstance(value, numbers.Real):
             raise TypeError(
                 f"{op_name}: cannot combine a Value with {type(value).__name__} {value!r}; "
                 "use numbers or Values"
@@ -73,79 +79,61 @@ class Value(Node):
     def __float__(self) -> float:
         return self.data
 
-    # ---- arithmetic -----------------------------------------------------------------------
-    def __add__(self, other):
-        return ew.Add.apply(self, other)
-
-    def __radd__(self, other):
-        return ew.Add.apply(other, self)
-
-    def __sub__(self, other):
-        return ew.Sub.apply(self, other)
-
-    def __rsub__(self, other):
-        return ew.Sub.apply(other, self)
-
-    def __mul__(self, other):
-        return ew.Mul.apply(self, other)
-
-    def __rmul__(self, other):
-        return ew.Mul.apply(other, self)
-
-    def __truediv__(self, other):
-        return ew.Div.apply(self, other)
-
-    def __rtruediv__(self, other):
-        return ew.Div.apply(other, self)
-
-    def __neg__(self):
-        return ew.Neg.apply(self)
-
+    # ---- arithmetic (the rest is in Operators) -----------------------------------------------
     def __pow__(self, exponent):
         if isinstance(exponent, Node):
             return ew.Pow.apply(self, exponent)
         if not isinstance(exponent, numbers.Real):
             raise TypeError(f"**: exponent must be a number or a Value, got {exponent!r}")
-        return ew.PowConst.apply(self, exponent=float(exponent))
+        return self._unary(ew.PowConst, {"exponent": float(exponent)})
 
-    def __rpow__(self, base):
-        return ew.Pow.apply(base, self)
+    # ---- the lean path: Value's own node constructors ---------------------------------------
+    # With no mode on (see autograd.mode), an operator builds its context and output node right
+    # here: the operation's `forward` runs on the floats and nothing else is looked up. Any mode
+    # (no_grad, anomaly, autocast, jvp) takes the general `Function.apply` instead.
+    @staticmethod
+    def _binary(fn, a, b) -> Value:
+        """fn(a, b) recorded on Values (either may be a plain number)."""
+        if type(a) is not Value:
+            a = _operand(a, fn)
+        if type(b) is not Value:
+            b = _operand(b, fn)
+        if not modes.lean:
+            return fn.apply(a, b)
+        ctx = PairContext(fn, a, b)
+        try:
+            out = fn.forward(ctx, a.data, b.data)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            failure.record_forward(err, ctx)
+            raise
+        return _node(out, ctx, a.requires_grad or b.requires_grad)
 
-    def __abs__(self):
-        return ew.Abs.apply(self)
+    @staticmethod
+    def _nary(fn, inputs: tuple) -> Value:
+        """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
+        if not modes.lean or not all(type(x) is Value for x in inputs):
+            return fn.apply(*inputs)
+        ctx = Context(fn, inputs)
+        try:
+            out = fn.forward(ctx, *[x.data for x in inputs])
+        except Exception as err:
+            failure.record_forward(err, ctx)
+            raise
+        return _node(out, ctx, any(x.requires_grad for x in inputs))
 
-    # ---- functions ------------------------------------------------------------------------
-    def exp(self):
-        """e**x"""
-        return ew.Exp.apply(self)
-
-    def log(self):
-        """natural log, x > 0"""
-        return ew.Log.apply(self)
-
-    def sqrt(self):
-        """square root, x >= 0"""
-        return ew.Sqrt.apply(self)
-
-    def abs(self):
-        """|x|"""
-        return ew.Abs.apply(self)
-
-    def tanh(self):
-        """tanh(x)"""
-        return ew.Tanh.apply(self)
-
-    def sigmoid(self):
-        """1 / (1 + e**-x)"""
-        return ew.Sigmoid.apply(self)
-
-    def relu(self):
-        """max(x, 0)"""
-        return ew.ReLU.apply(self)
-
-    def leaky_relu(self, negative_slope: float = 0.01):
-        """x if x > 0 else negative_slope * x"""
-        return ew.LeakyReLU.apply(self, negative_slope=negative_slope)
+    def _unary(self, fn, options: dict | None = None) -> Value:
+        """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
+        if not modes.lean:
+            return fn.apply(self, **options) if options else fn.apply(self)
+        ctx = SingleContext(fn, self)
+        try:
+            if options:
+                ctx.options = options
+                return _node(fn.forward(ctx, self.data, **options), ctx, self.requires_grad)
+            return _node(fn.forward(ctx, self.data), ctx, self.requires_grad)
+        except Exception as err:
+            failure.record_forward(err, ctx)
+            raise
 
     # ---- display --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -154,3 +142,31 @@ class Value(Node):
 
 
 Value._front = Value
+_new_value = object.__new__
+
+
+def _operand(x, fn) -> Value:
+    """x as a Value: itself, or a constant for a plain number."""
+    if type(x) is Value:
+        return x
+    if isinstance(x, Node):
+        if isinstance(x, Value):
+            return x
+        raise TypeError(
+            f"{fn.name}: cannot combine a Value with a {type(x).__name__}; "
+            "use Value for scalars or Tensor for arrays, not both in one expression"
+        )
+    return Value._constant(x, fn.name)
+
+
+def _node(data: float, ctx: Context, requires_grad: bool) -> Value:
+    """The output node of an operation (its context kept only when a gradient can flow)."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._tangent = None
+    out._pending = None
+    out.requires_grad = requires_grad
+    out._ctx = ctx if requires_grad else None
+    return out

@@ -207,3 +207,25 @@ def test_a_jupyter_kernel_shows_the_graph_under_the_traceback():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize("needs_grad", [True, False])
+def test_a_broadcast_error_carries_the_graph_with_the_explained_message(needs_grad):
+    a = mg.Tensor(np.ones((3, 4)), requires_grad=needs_grad, label="a")
+    b = mg.Tensor(np.ones((5,)), label="b")
+    h = a.tanh()
+    with pytest.raises(
+        ValueError, match=r"shapes \(3, 4\) and \(5,\) cannot be broadcast"
+    ) as info:
+        h + b
+    record = failure_of(info.value)
+    assert record.op == "+" and record.phase == "forward"
+    assert record.inputs[0] is h and record.inputs[1] is b
+    assert "cannot be broadcast" in record.message
+
+
+def test_errors_inside_a_mode_carry_the_graph_too():
+    a = mg.Value(-1.0, label="a")
+    with mg.no_grad(), pytest.raises(ValueError) as info:
+        a.log()
+    assert failure_of(info.value).op == "log"

@@ -1,4 +1,4 @@
-"""micrograd_nb.amp.half: the fast float16 conversions and ops are bit for bit NumPy's."""
+"""micrograd_nb.arrays.half: the fast float16 conversions and ops are bit for bit NumPy's."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_the_compiled_conversions_are_used_when_switched_on(conversions):
 
 
 def test_kernels_that_fail_or_disagree_are_switched_off_with_a_warning():
-    from micrograd_nb.amp import half_kernels
+    from micrograd_nb.arrays import half_kernels
 
     class Broken:
         widen = staticmethod(half_kernels.widen)

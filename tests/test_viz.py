@@ -394,7 +394,7 @@ def test_renderer_failure_is_shown_not_raised(monkeypatch, worked_example):
      ("sigmoid", "y·(1 - y)"), ("relu", "[x > 0]"), ("abs", "sign(x)")],
 )  # fmt: skip
 def test_local_formulas_of_one_input_operations(name, formula):
-    from micrograd_nb.viz.rules import local_formula
+    from micrograd_nb.viz.formulas import local_formula
 
     y = getattr(mg.Tensor(np.array([0.5, 2.0]), requires_grad=True), name)()
     assert y.op == name and local_formula(y, 0, ["x"], "y") == formula

@@ -1,8 +1,8 @@
 """Mixed precision (`mg.amp`): float16 matrix products under `autocast`, loss scaling."""
 
+from ..arrays import half  # the float16 kernels (mg.amp.half.is_compiled())
 from .autocast import (
     FLOAT16_OPS,
-    FLOAT32_OPS,
     autocast,
     count_underflow,
     get_autocast_dtype,
@@ -12,8 +12,8 @@ from .grad_scaler import GradScaler
 
 __all__ = [
     "FLOAT16_OPS",
-    "FLOAT32_OPS",
     "GradScaler",
+    "half",
     "autocast",
     "count_underflow",
     "get_autocast_dtype",

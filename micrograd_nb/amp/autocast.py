@@ -5,7 +5,8 @@ runs, PyTorch's three lists in small:
 
 - **float16 ops** (matrix products): inputs are cast to float16 and the product is
   `HalfMatMul` — float16 in, float32 accumulation through BLAS, one rounding to float16 out.
-- **float32 ops** (exp, log, powers, square roots, sums and means, softmax, losses, norms):
+- **float32 ops** (classes with `autocast = "float32"`: exp, log, powers, square roots, sums,
+  means, variances, softplus, log-softmax, cross-entropy; norms and losses built from them):
   float16 inputs are cast up to float32, because their results over- or underflow float16
   (e**12 > 65504, the float16 maximum) or lose digits when many terms are added.
 - **everything else** (+, *, relu, reshapes, ...) runs in its inputs' dtype, promoting to the
@@ -25,36 +26,13 @@ import contextlib
 import numpy as np
 
 from ..autograd import Node
-from ..autograd.function import _autocast
+from ..autograd.mode import get_autocast_policy, set_autocast_policy
 from ..primitives.cast import Cast, HalfMatMul
 from ..primitives.linalg import MatMul
 from .half_ops import HALF_ELEMENTWISE
 
 #: operations replaced by their float16 version (inputs cast to float16)
 FLOAT16_OPS: dict = {MatMul: HalfMatMul}
-
-#: operation names whose float16 inputs are cast up to float32 first
-FLOAT32_OPS: frozenset = frozenset(
-    {
-        "exp",
-        "log",
-        "sqrt",
-        "**",
-        "sum",
-        "mean",
-        "var",
-        "std",
-        "softplus",
-        "log_softmax",
-        "softmax",
-        "cross_entropy",
-        "mse_loss",
-        "binary_cross_entropy_with_logits",
-        "norm",
-        "layer_norm",
-        "batch_norm",
-    }
-)
 
 
 def _cast_floats(nodes: tuple, dtype: np.dtype, only_from=None) -> tuple:
@@ -83,7 +61,7 @@ class _Policy:
         low = FLOAT16_OPS.get(fn)
         if low is not None:
             return low, _cast_floats(nodes, self.dtype)
-        if fn.name in FLOAT32_OPS:
+        if fn.autocast == "float32":  # the op's own class says it needs float32
             return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
         if len(nodes) > 1 and any(_is_array_of(x, self.dtype) for x in nodes):
             # a bias (or another parameter) combined with float16 activations: cast it down
@@ -92,7 +70,7 @@ class _Policy:
             )
         half_fn = HALF_ELEMENTWISE.get(fn)
         if half_fn is not None and all(_is_array_of(x, np.dtype(np.float16)) for x in nodes):
-            # the same op and result, with fast exact float16 arithmetic (amp/half.py)
+            # the same op and result, with fast exact float16 arithmetic (arrays/half.py)
             return half_fn, nodes
         return fn, nodes
 
@@ -124,23 +102,23 @@ class autocast(contextlib.ContextDecorator):
         self._previous: list = []
 
     def __enter__(self) -> autocast:
-        self._previous.append(_autocast.policy)
-        _autocast.policy = _Policy(self.dtype) if self.enabled else None
+        self._previous.append(get_autocast_policy())
+        set_autocast_policy(_Policy(self.dtype) if self.enabled else None)
         return self
 
     def __exit__(self, *exc) -> bool:
-        _autocast.policy = self._previous.pop()
+        set_autocast_policy(self._previous.pop())
         return False
 
 
 def is_autocast_enabled() -> bool:
     """True inside an enabled `autocast` block."""
-    return _autocast.policy is not None
+    return get_autocast_policy() is not None
 
 
 def get_autocast_dtype():
     """The low-precision dtype of the innermost enabled `autocast` block (None outside)."""
-    policy = _autocast.policy
+    policy = get_autocast_policy()
     return None if policy is None else policy.dtype
 
 

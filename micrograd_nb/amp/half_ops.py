@@ -1,7 +1,7 @@
 """float16 versions of the elementwise ops that autocast leaves in float16 (+, -, *, relu).
 
 Same rules and results as the float32 classes they extend, bit for bit what NumPy's float16
-ufuncs give, but computed with `micrograd_nb.amp.half`'s fast exact conversions (float32 op,
+ufuncs give, but computed with `micrograd_nb.arrays.half`'s fast exact conversions (float32 op,
 one rounding) instead of NumPy's element-by-element float16 loops. When a rule runs on graph
 nodes (`create_graph=True`) or on other dtypes, the parent class's rule runs unchanged.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import half
 from ..autograd import Node
 from ..primitives.elementwise import Add, Mul, ReLU, Sub
-from . import half
 
 
 def _both_half(a, b) -> bool:

@@ -2,9 +2,18 @@
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .forward import jvp
-from .function import Context, Function, InplaceModificationError
+from .function import Context, Elementwise, Function, InplaceModificationError, Linear
 from .graph import Node, backpropagate, grad, topological_order
-from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .mode import (
+    enable_grad,
+    forward_mode,
+    get_autocast_policy,
+    is_forward_mode,
+    is_grad_enabled,
+    no_grad,
+    set_autocast_policy,
+    set_grad_enabled,
+)
 
 __all__ = [
     "AnomalyError",
@@ -12,11 +21,17 @@ __all__ = [
     "is_anomaly_enabled",
     "set_detect_anomaly",
     "Context",
+    "Elementwise",
+    "Linear",
     "Function",
     "InplaceModificationError",
     "Node",
     "backpropagate",
     "enable_grad",
+    "forward_mode",
+    "get_autocast_policy",
+    "is_forward_mode",
+    "set_autocast_policy",
     "grad",
     "is_grad_enabled",
     "jvp",

@@ -22,38 +22,34 @@ from typing import Any
 
 import numpy as np
 
+from .mode import modes
+
 
 class AnomalyError(FloatingPointError):
     """An operation produced NaN or inf while `detect_anomaly` was on."""
 
 
-class _AnomalyState:
-    enabled = False
-
-
-_state = _AnomalyState()
-
-
 def is_anomaly_enabled() -> bool:
     """True inside `detect_anomaly()`."""
-    return _state.enabled
+    return modes.anomaly
 
 
 def set_detect_anomaly(enabled: bool) -> None:
     """Turn anomaly mode on or off for everything that follows."""
-    _state.enabled = bool(enabled)
+    modes.anomaly = bool(enabled)
+    modes.changed()
 
 
 class detect_anomaly(contextlib.ContextDecorator):
     """Raise `AnomalyError` at the first op whose forward output or backward gradient is NaN/inf."""
 
     def __enter__(self) -> detect_anomaly:
-        self._previous = _state.enabled
-        _state.enabled = True
+        self._previous = modes.anomaly
+        set_detect_anomaly(True)
         return self
 
     def __exit__(self, *exc) -> bool:
-        _state.enabled = self._previous
+        set_detect_anomaly(self._previous)
         return False
 
 

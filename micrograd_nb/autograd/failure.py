@@ -12,6 +12,7 @@ Nothing here runs unless something fails: `Function.apply` wraps `forward` in a 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,13 @@ def _attach(err: BaseException, record: FailedOperation) -> None:
         setattr(err, ATTRIBUTE, record)
     except (AttributeError, TypeError):
         pass  # an exception type without a __dict__: it propagates without its graph
+
+
+def carry(old: BaseException, new: BaseException) -> None:
+    """Give `new` (raised to explain `old`) the graph that `old` carried, with `new`'s message."""
+    record = failure_of(old)
+    if record is not None:
+        _attach(new, dataclasses.replace(record, message=str(new), error_type=type(new).__name__))
 
 
 def record_forward(err: BaseException, ctx: Any) -> None:

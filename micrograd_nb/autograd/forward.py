@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .function import _forward_mode
 from .graph import Node
+from .mode import forward_mode
 
 
 def jvp(fn: Callable, primals: Sequence[Node], tangents: Sequence[Any]) -> tuple:
@@ -31,11 +31,8 @@ def jvp(fn: Callable, primals: Sequence[Node], tangents: Sequence[Any]) -> tuple
         dual._tangent = x._check_grad_output(dx.data if isinstance(dx, Node) else dx)
         duals.append(dual)
 
-    _forward_mode.depth += 1
-    try:
+    with forward_mode():
         outputs = fn(*duals)
-    finally:
-        _forward_mode.depth -= 1
 
     def tangent_of(out):
         if not isinstance(out, Node):

@@ -29,13 +29,14 @@ again. Saved values that are neither an input nor the output (masks, shapes) act
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Sequence
 from typing import Any
 
 from . import anomaly as _anomaly
 from . import failure as _failure
-from .anomaly import _state as _anomaly_mode
 from .graph import Node
-from .mode import _state as _grad_mode
+from .mode import modes
 
 
 class InplaceModificationError(RuntimeError):
@@ -46,57 +47,59 @@ class Context:
     """Per-node scratch space that `forward` fills and `backward` reads (PyTorch's `ctx`)."""
 
     # Slots keep the per-node footprint small; `__dict__` still allows `ctx.anything = ...`.
-    __slots__ = (
-        "fn",
-        "inputs",
-        "needs_input_grad",
-        "_saved",
-        "_saved_from",
-        "_saved_versions",
-        "_graph_output",
-        "__dict__",
-    )
+    # `saved_tensors` is a plain attribute (not a property) so the ordinary backward pass reads
+    # it at the cost of a slot; a differentiable backward swaps in graph nodes for its duration.
+    __slots__ = ("fn", "inputs", "saved_tensors", "_saved", "_versions", "__dict__")
 
     def __init__(self, fn: type[Function], inputs: tuple):
         self.fn = fn
         self.inputs = inputs  # parent nodes; parents never point back, so no cycles
-        self.needs_input_grad = tuple([x.requires_grad for x in inputs])
-        self._saved: tuple = ()
-        self._saved_from: tuple = ()
-        self._saved_versions: tuple = ()
-        self._graph_output = None  # set only while a differentiable backward runs
+        self.saved_tensors = self._saved = ()
+        self._versions = ()
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it need a gradient? (Rules skip the ones that don't.)"""
+        return tuple([x.requires_grad for x in self.inputs])
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep raw values for `backward`; inputs among them are checked for later mutation."""
-        self._saved = values
+        self.saved_tensors = self._saved = values
+        inputs = self.inputs
+        if inputs[0]._version < 0:
+            return  # floats (Value) cannot be changed in place: nothing to watch
+        versions = ()
+        for index, x in enumerate(inputs):
+            data = x.data
+            for value in values:
+                if value is data:
+                    versions += ((index, x._version),)
+                    break
+        # Tuples of numbers are not tracked by the cycle collector; lists would be.
+        self._versions = versions
+
+    def keep_output(self, data: Any, out: Any) -> None:
+        """Point saved references to `out` at the output node's own `data` (its wrapped copy).
+
+        NumPy returns a scalar, not a 0-d array, for 0-d results; mutation checks and
+        create_graph recognise the saved value as this op's output only if it is the node's data.
+        """
+        self.saved_tensors = self._saved = tuple([data if v is out else v for v in self._saved])
+
+    def saved_nodes(self, output) -> tuple:
+        """The saved values as graph nodes where they are an input or the output (create_graph)."""
         inputs = self.inputs
         n = len(inputs)
-        sources = []
-        versions = ()
-        for position, value in enumerate(values):
+        nodes = []
+        for position, value in enumerate(self._saved):
             # Prefer the input at the same position: `save_for_backward(x, y)` is the usual call,
             # and two different inputs may share one Python float object.
             if position < n and inputs[position].data is value:
-                source = position
-            else:
-                source = next((i for i, x in enumerate(inputs) if x.data is value), -1)
-            sources.append(source)
-            if source >= 0 and inputs[source]._version >= 0:
-                versions += ((source, inputs[source]._version),)
-        # Tuples of numbers are not tracked by the cycle collector; lists would be.
-        self._saved_from = tuple(sources)
-        self._saved_versions = versions
-
-    @property
-    def saved_tensors(self) -> tuple:
-        """The values given to `save_for_backward` (graph nodes during a differentiable backward)."""
-        output = self._graph_output
-        if output is None:
-            return self._saved
-        nodes = []
-        for value, source in zip(self._saved, self._saved_from):
-            if source >= 0:
-                nodes.append(self.inputs[source])
+                nodes.append(inputs[position])
+                continue
+            source = next((x for x in inputs if x.data is value), None)
+            if source is not None:
+                nodes.append(source)
             elif value is output.data:
                 nodes.append(output)
             else:
@@ -115,7 +118,7 @@ class Context:
                         "after it was saved for backward, so the gradient would be wrong. "
                         "Change a copy (`y = y.detach().copy()`) instead."
                     )
-        for index, version in self._saved_versions:
+        for index, version in self._versions:
             node = self.inputs[index]
             if node._version != version:
                 name = f" '{node.label}'" if node.label else ""
@@ -127,11 +130,67 @@ class Context:
                 )
 
 
+class PairContext(Context):
+    """The context of a two-input op on the lean path: its inputs in two slots, not a tuple.
+
+    One object fewer per node for Python's cycle collector to scan again and again while a
+    long scalar graph grows (in such graphs that scanning costs more than the arithmetic).
+    """
+
+    __slots__ = ("_a", "_b")
+
+    def __init__(self, fn: type[Function], a, b):
+        self.fn = fn
+        self._a = a
+        self._b = b
+        self.saved_tensors = self._saved = ()
+        self._versions = ()
+
+    @property
+    def inputs(self) -> tuple:
+        return (self._a, self._b)
+
+
+class SingleContext(Context):
+    """The context of a one-input op on the lean path (see `PairContext`)."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, fn: type[Function], a):
+        self.fn = fn
+        self._a = a
+        self.saved_tensors = self._saved = ()
+        self._versions = ()
+
+    @property
+    def inputs(self) -> tuple:
+        return (self._a,)
+
+
 class Function:
-    """Base class of every primitive: override `forward`, `backward` and optionally `jvp`."""
+    """Base class of every primitive: override `forward`, `backward` and optionally `jvp`.
+
+    The class is the one record of its operation: besides the rules, its attributes say how
+    pictures, steppers, gradcheck and autocast treat it (no table elsewhere names ops).
+    """
 
     #: name shown in graph pictures and error messages; defaults to the class name in lowercase
     name: str = ""
+    #: one text per input: ∂out/∂input for elementwise ops (`Elementwise`), else the input's
+    #: gradient in terms of ȳ (the output's gradient); {a}, {b}, {out} and option names are
+    #: filled in with the names a stepper or the table of derivatives uses
+    formulas: tuple[str, ...] = ()
+    #: True when `formulas` are local derivatives ∂out/∂input (what a stepper multiplies by)
+    formulas_are_partials: bool = False
+    #: names for the table of derivatives when the number of inputs varies (else forward's)
+    table_inputs: tuple[str, ...] = ()
+    #: where the op is not differentiable: "" (nowhere), "zero" (at input 0: relu, abs),
+    #: "ties" (a reduction's extreme shared by several elements), "equal" (max(a, b) at a = b),
+    #: "bounds" (clip at its limits), "flat" (std of equal elements)
+    kinks: str = ""
+    #: under `amp.autocast`: "float32" runs it on float32 inputs (exp, log, sums overflow or
+    #: lose precision in float16); "" keeps its inputs' dtype
+    autocast: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -154,6 +213,27 @@ class Function:
         raise NotImplementedError(f"{ctx.fn.name} has no forward-mode (jvp) rule")
 
     @classmethod
+    def formula(cls, index: int, names: Sequence[str], out: str, options: dict) -> str | None:
+        """`formulas[index]` with the inputs' and the output's names filled in (None if none).
+
+        A formula names the inputs as `forward` does ({x} for tanh, {a} and {b} for *), the
+        output {out}, and options by their keyword ({exponent}).
+        """
+        if index >= len(cls.formulas) or not cls.formulas[index]:
+            return None
+        fields = dict(options)
+        fields.update(zip(cls.input_names(), names), out=out)
+        return cls.formulas[index].format(**fields)
+
+    @classmethod
+    def input_names(cls) -> tuple[str, ...]:
+        """The names of forward's inputs (its positional parameters after ctx)."""
+        parameters = list(inspect.signature(cls.forward).parameters.values())
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = [p.name for p in parameters if p.kind in positional]
+        return tuple(names[1:] if names and names[0] == "ctx" else names)
+
+    @classmethod
     def apply(cls, *inputs: Any, **options: Any):
         """Run the operation on nodes (and plain numbers), recording it for backward."""
         front = None
@@ -164,12 +244,35 @@ class Function:
         else:
             raise TypeError(f"{cls.name}.apply needs at least one Value or Tensor input")
         nodes = tuple([x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs])
-        if _autocast.policy is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
-            cls, nodes = _autocast.policy(cls, nodes)
+        if modes.lean:  # no mode on: forward, one context, one node, nothing else
+            ctx = Context(cls, nodes)
+            if options:
+                ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
+            try:
+                out = cls.forward(ctx, *[x.data for x in nodes], **options)
+            except Exception as err:  # free until raised: the error carries its graph
+                _failure.record_forward(err, ctx)
+                raise
+            requires_grad = False
+            for x in nodes:
+                if x.requires_grad:
+                    requires_grad = True
+                    break
+            node = front._from_op(out, ctx if requires_grad else None, requires_grad)
+            if node.data is not out and ctx._saved:
+                ctx.keep_output(node.data, out)
+            return node
+        return cls._apply_in_modes(front, nodes, options)
+
+    @classmethod
+    def _apply_in_modes(cls, front: type, nodes: tuple, options: dict):
+        """`apply` when a mode is on: autocast, anomaly detection, no_grad, forward mode."""
+        if modes.autocast is not None:  # mixed precision (micrograd_nb.amp): per-op dtypes
+            cls, nodes = modes.autocast(cls, nodes)
         ctx = Context(cls, nodes)
         if options:
-            ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
-        anomaly = _anomaly_mode.enabled
+            ctx.options = options
+        anomaly = modes.anomaly
         if anomaly:  # mg.detect_anomaly: remember which line of the learner's code made this op
             ctx.anomaly_site = _anomaly.creation_site()
         try:
@@ -179,15 +282,12 @@ class Function:
             raise
         if anomaly:
             _anomaly.check_forward(ctx, out)
-        requires_grad = _grad_mode.enabled and True in ctx.needs_input_grad
+        requires_grad = modes.grad and any(x.requires_grad for x in nodes)
         node = front._from_op(out, ctx if requires_grad else None, requires_grad)
         if node.data is not out and ctx._saved:
-            # The front end wrapped the result (NumPy returns a scalar, not a 0-d array, for
-            # 0-d results): point saved references to the node's data, so mutation checks
-            # and create_graph still recognise the saved value as this op's output.
-            ctx._saved = tuple([node.data if v is out else v for v in ctx._saved])
-        if _forward_mode.active:
-            _forward_mode.propagate(ctx, node)
+            ctx.keep_output(node.data, out)
+        if modes.forward:
+            _push_tangent(ctx, node)
         return node
 
 
@@ -201,31 +301,62 @@ def _as_input(front: type, x: Any, fn: type[Function]):
     return front._constant(x, fn.name)
 
 
-class _ForwardModeState:
-    """Dual-number bookkeeping for `jvp`: a tangent rides along on each node while active."""
-
-    def __init__(self):
-        self.depth = 0
-
-    @property
-    def active(self) -> bool:
-        return self.depth > 0
-
-    def propagate(self, ctx: Context, out) -> None:
-        tangents = [x._tangent for x in ctx.inputs]
-        if all(t is None for t in tangents):
-            return
-        tangents = [x._zero_like_data() if t is None else t for x, t in zip(ctx.inputs, tangents)]
-        out._tangent = ctx.fn.jvp(ctx, *tangents)
+def _push_tangent(ctx: Context, out) -> None:
+    """Forward mode: the output's tangent from the inputs' tangents (dual numbers)."""
+    tangents = [x._tangent for x in ctx.inputs]
+    if all(t is None for t in tangents):
+        return
+    tangents = [x._zero_like_data() if t is None else t for x, t in zip(ctx.inputs, tangents)]
+    out._tangent = ctx.fn.jvp(ctx, *tangents)
 
 
-_forward_mode = _ForwardModeState()
+class Elementwise(Function):
+    """An elementwise op: one rule, `partials`, gives both backward and jvp (auto_element_wise).
+
+    `partials(ctx)` returns ∂out/∂input for each input (one value for one input), computed
+    from what forward saved; backward multiplies it by the output's gradient (ā = ȳ·∂out/∂a)
+    and jvp by the inputs' tangents (ẏ = Σ ∂out/∂aᵢ·ȧᵢ). Written with operators, a partial is
+    differentiable again under create_graph.
+    """
+
+    formulas_are_partials = True
+
+    @staticmethod
+    def partials(ctx: Context) -> Any:
+        """∂out/∂input for each input (a tuple), or the one partial of a one-input op."""
+        raise NotImplementedError
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Any) -> Any:
+        partials = cls.partials(ctx)
+        if type(partials) is not tuple:
+            return grad * partials
+        if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
+            a, b = ctx.inputs
+            da, db = partials
+            return (
+                grad * da if da is not None and a.requires_grad else None,
+                grad * db if db is not None and b.requires_grad else None,
+            )
+        return tuple(
+            [
+                grad * d if x.requires_grad and d is not None else None
+                for x, d in zip(ctx.inputs, partials)
+            ]
+        )
+
+    @classmethod
+    def jvp(cls, ctx: Context, *tangents: Any) -> Any:
+        partials = cls.partials(ctx)
+        if type(partials) is not tuple:
+            return tangents[0] * partials
+        terms = [t * d for t, d in zip(tangents, partials) if d is not None]
+        return sum(terms[1:], terms[0])
 
 
-class _AutocastSlot:
-    """Where `mg.amp.autocast` plugs its policy: (fn, input nodes) -> (fn, recast input nodes)."""
+class Linear(Function):
+    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents."""
 
-    policy = None
-
-
-_autocast = _AutocastSlot()
+    @classmethod
+    def jvp(cls, ctx: Context, *tangents: Any) -> Any:
+        return cls.forward(ctx, *tangents, **ctx.__dict__.get("options", {}))

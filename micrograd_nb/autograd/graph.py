@@ -13,21 +13,25 @@ import gc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .anomaly import _state as _anomaly_mode
 from .anomaly import check_backward
-from .failure import BackwardFailures
-from .mode import enable_grad, no_grad
+from .failure import BackwardFailures, record_backward
+from .mode import enable_grad, modes, no_grad
 
 
 class Node:
     """One value in a computation graph: data, grad, the operation that made it, its parents."""
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_ctx", "_tangent", "__weakref__")
+    # `_pending`: the gradient collected so far during a running `backward()` (else None)
+    __slots__ = (
+        "data", "grad", "requires_grad", "label", "_ctx", "_tangent", "_pending", "__weakref__"
+    )  # fmt: skip
 
     #: in-place version counter; -1 for front ends whose data cannot be mutated (floats)
     _version = -1
     #: the front-end class (`Value` or `Tensor`) that operations on this node produce
     _front: type
+    #: whether incoming gradients need `_fit_grad` (shape/dtype); False when it is the identity
+    _fits_grad = True
 
     # ---- graph protocol (read by viz, gradcheck and the stepper) -------------------------
     @property
@@ -61,12 +65,10 @@ class Node:
         seed = self._seed_grad() if grad is None else self._check_grad_output(grad)
         with _cycle_collector_paused():
             order = topological_order([self])
-            grads = backpropagate(order, {id(self): seed}, create_graph=False)
-            for node in order:
-                g = grads.get(id(node))
-                if g is not None:
-                    # _fit_grad keeps a Tensor's grad an ndarray (NumPy adds 0-d arrays to scalars)
-                    node.grad = g if node.grad is None else node._fit_grad(node.grad + g)
+            if _lean_pass.running:  # a rule that calls backward(): keep the outer pass's slots
+                backpropagate(order, {id(self): seed}, False, into_grad=True)
+            else:
+                _backward_into_grad(order, seed)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (`.grad = None`)."""
@@ -123,73 +125,172 @@ def topological_order(roots: Iterable[Node], all_nodes: bool = False) -> list[No
     """
     order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False) for root in roots]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            for parent in ctx.inputs:
-                if id(parent) not in visited and (all_nodes or parent.requires_grad):
-                    stack.append((parent, False))
+    visit = visited.add
+    stack: list = []
+    push, pop = stack.append, stack.pop
+    for root in roots:
+        push(root)
+        while stack:
+            node = pop()
+            if node is None:  # the marker below it: all of that node's parents are placed
+                order.append(pop())
+                continue
+            key = id(node)
+            if key in visited:
+                continue
+            visit(key)
+            push(node)
+            push(None)
+            ctx = node._ctx
+            if ctx is not None:
+                for parent in ctx.inputs:
+                    if id(parent) not in visited and (all_nodes or parent.requires_grad):
+                        push(parent)
     return order
 
 
-def backpropagate(order: Sequence[Node], grads: dict, create_graph: bool) -> dict:
+def backpropagate(
+    order: Sequence[Node], grads: dict, create_graph: bool, into_grad: bool = False
+) -> dict:
     """Run every node's backward rule in reverse `order`; return {id(node): dL/dnode}.
 
     `grads` holds the seeds (dL/droot). With `create_graph=True` the rules run on graph nodes,
-    so the returned gradients are differentiable themselves.
+    so the returned gradients are differentiable themselves. With `into_grad=True` each node's
+    gradient is also added to its `.grad` (what `backward()` does).
     """
+    anomaly = modes.anomaly
+    get = grads.get
     mode = enable_grad() if create_graph else no_grad()
     # BackwardFailures yields reversed(order) and, on an error, records the failing node on it.
     with mode, BackwardFailures(order, grads) as steps:
         for node in steps:
+            grad = get(id(node))
+            if grad is None:
+                continue
+            if into_grad:
+                _add_to_grad(node, grad)
             ctx = node._ctx
             if ctx is None:
                 continue
-            grad = grads.get(id(node))
-            if grad is None:
-                continue
-            ctx.check_saved_versions(node)
-            if create_graph:
-                ctx._graph_output = node
-                try:
-                    input_grads = ctx.fn.backward(ctx, grad)
-                finally:
-                    ctx._graph_output = None
-            else:
-                input_grads = ctx.fn.backward(ctx, grad)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            if len(input_grads) != len(ctx.inputs):
-                raise RuntimeError(
-                    f"{ctx.fn.name}.backward returned {len(input_grads)} gradients "
-                    f"for {len(ctx.inputs)} inputs; return one per input (None for no gradient)"
-                )
-            if _anomaly_mode.enabled:  # mg.detect_anomaly: stop at the first NaN/inf gradient
-                check_backward(ctx, grad, input_grads)
-            for parent, g in zip(ctx.inputs, input_grads):
+            inputs = ctx.inputs
+            for parent, g in zip(inputs, _run_rule(ctx, inputs, node, grad, create_graph, anomaly)):
                 if g is None or not parent.requires_grad:
                     continue
-                try:
-                    g = parent._fit_grad(g)
-                except ValueError:
-                    raise ValueError(
-                        f"{ctx.fn.name}.backward returned a gradient of shape {_shape_of(g)} for "
-                        f"an input of shape {parent.shape}; it must have the input's shape (or "
-                        "the output's shape, when the input was broadcast)"
-                    ) from None
+                if parent._fits_grad:
+                    g = _fitted(parent, g, ctx)
                 key = id(parent)
-                previous = grads.get(key)
+                previous = get(key)
                 grads[key] = g if previous is None else previous + g
     return grads
+
+
+class _LeanPass:
+    running = False
+
+
+_lean_pass = _LeanPass()
+
+
+def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
+    """`backward()`'s pass: gradients wait in each node's `_pending` slot, not in a dict."""
+    anomaly = modes.anomaly
+    _lean_pass.running = True
+    order[-1]._pending = seed
+    node = grad = None
+    try:
+        with no_grad():
+            for node in reversed(order):
+                grad = node._pending
+                if grad is None:
+                    continue
+                node._pending = None
+                previous = node.grad
+                if previous is None:
+                    node.grad = grad
+                elif node._fits_grad:
+                    # _fit_grad keeps a Tensor's grad an ndarray (NumPy adds 0-d arrays to scalars)
+                    node.grad = node._fit_grad(previous + grad)
+                else:
+                    node.grad = previous + grad
+                ctx = node._ctx
+                if ctx is None:
+                    continue
+                # the rule on raw data; checks only where something can be wrong
+                if ctx._versions or node._version > 0:
+                    ctx.check_saved_versions(node)
+                input_grads = ctx.fn.backward(ctx, grad)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+                inputs = ctx.inputs
+                if anomaly or len(input_grads) != len(inputs):
+                    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+                for parent, g in zip(inputs, input_grads):
+                    if g is None or not parent.requires_grad:
+                        continue
+                    if parent._fits_grad:
+                        g = _fitted(parent, g, ctx)
+                    pending = parent._pending
+                    parent._pending = g if pending is None else pending + g
+    except BaseException as err:
+        if isinstance(err, Exception) and node is not None and node._ctx is not None:
+            # the error carries the graph and the adjoints found so far (mg.draw(err))
+            grads = {id(n): n.grad for n in order if n.grad is not None}
+            grads[id(node)] = grad
+            record_backward(err, node, order[-1], grads)
+        for pending in order:  # the pass stopped at an error: leave no gradient behind
+            pending._pending = None
+        raise
+    finally:
+        _lean_pass.running = False
+
+
+def _add_to_grad(node: Node, grad: Any) -> None:
+    previous = node.grad
+    # _fit_grad keeps a Tensor's grad an ndarray (NumPy adds 0-d arrays to scalars)
+    node.grad = grad if previous is None else node._fit_grad(previous + grad)
+
+
+def _run_rule(
+    ctx, inputs: tuple, node: Node, grad: Any, create_graph: bool, anomaly: bool
+) -> tuple:
+    """The input gradients of `node`'s operation, checked: one per input (None = zero)."""
+    if ctx._versions or node._version > 0:
+        ctx.check_saved_versions(node)
+    if create_graph:  # the rule runs on graph nodes: saved inputs and outputs as nodes
+        ctx.saved_tensors = ctx.saved_nodes(node)
+        try:
+            input_grads = ctx.fn.backward(ctx, grad)
+        finally:
+            ctx.saved_tensors = ctx._saved
+    else:
+        input_grads = ctx.fn.backward(ctx, grad)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+    return input_grads
+
+
+def _check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly: bool) -> None:
+    """Raise if a rule returned the wrong number of gradients, or (anomaly mode) NaN/inf."""
+    if len(input_grads) != len(inputs):
+        raise RuntimeError(
+            f"{ctx.fn.name}.backward returned {len(input_grads)} gradients "
+            f"for {len(inputs)} inputs; return one per input (None for no gradient)"
+        )
+    if anomaly:  # mg.detect_anomaly: stop at the first NaN/inf gradient
+        check_backward(ctx, grad, input_grads)
+
+
+def _fitted(parent: Node, g: Any, ctx) -> Any:
+    """The gradient brought to the parent's shape and dtype, or an error naming the rule."""
+    try:
+        return parent._fit_grad(g)
+    except ValueError:
+        raise ValueError(
+            f"{ctx.fn.name}.backward returned a gradient of shape {_shape_of(g)} for "
+            f"an input of shape {parent.shape}; it must have the input's shape (or "
+            "the output's shape, when the input was broadcast)"
+        ) from None
 
 
 def _shape_of(value) -> tuple:

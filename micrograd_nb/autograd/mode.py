@@ -1,26 +1,74 @@
-"""Grad mode: whether operations record a graph (`no_grad`, `enable_grad`)."""
+"""The engine's modes: grad recording (`no_grad`, `enable_grad`) and the hooks other modes use.
+
+Every mode that changes how an operation is recorded (grad off, anomaly detection, autocast,
+forward mode) is one field of `modes`; `modes.lean` is True when none of them is on, so an
+operation checks a single flag before taking the lean path (no per-mode tests per node).
+Modes outside the core (mixed precision, checkpointing) use the public hooks below.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable, Iterator
 
 
-class _State:
-    enabled = True
+class _Modes:
+    """Which modes are on; `lean` = grad recording on and nothing else."""
+
+    __slots__ = ("grad", "anomaly", "autocast", "forward", "lean")
+
+    def __init__(self):
+        self.grad = True
+        self.anomaly = False
+        self.autocast: Callable | None = None  # (fn, input nodes) -> (fn, recast input nodes)
+        self.forward = 0  # nesting depth of jvp
+        self.lean = True
+
+    def changed(self) -> None:
+        self.lean = self.grad and not self.anomaly and self.autocast is None and not self.forward
 
 
-_state = _State()
+modes = _Modes()
 
 
 def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward."""
-    return _state.enabled
+    return modes.grad
 
 
 def set_grad_enabled(enabled: bool) -> None:
     """Turn graph recording on or off."""
-    _state.enabled = bool(enabled)
+    modes.grad = bool(enabled)
+    modes.changed()
+
+
+def get_autocast_policy() -> Callable | None:
+    """The mixed-precision policy in force: (fn, input nodes) -> (fn, recast nodes), or None."""
+    return modes.autocast
+
+
+def set_autocast_policy(policy: Callable | None) -> None:
+    """Install (or remove, with None) the policy every operation passes its inputs through."""
+    modes.autocast = policy
+    modes.changed()
+
+
+def is_forward_mode() -> bool:
+    """True while `jvp` pushes tangents through operations."""
+    return modes.forward > 0
+
+
+@contextlib.contextmanager
+def forward_mode() -> Iterator[None]:
+    """Inside: every operation also computes its output's tangent from its inputs' (jvp)."""
+    modes.forward += 1
+    modes.changed()
+    try:
+        yield
+    finally:
+        modes.forward -= 1
+        modes.changed()
 
 
 class _GradMode(contextlib.ContextDecorator):

@@ -4,6 +4,7 @@
 - `grad_stats(model)` gradient norm/mean/std/max and ‖∇W‖/‖W‖ per layer
 - `snapshot_weights` + `update_ratios` ‖ΔW‖/‖W‖ of one optimizer step
 - `ActivationRecorder`, `activation_stats`, `dead_relu_fraction` forward-hook statistics
+- `hidden_grad_norms(rnn)`      ‖∂L/∂h_t‖ per time step of a recurrent layer (through time)
 - `Monitor` all of the above at every step (also as TensorBoard files); `plot_*` pictures of them
 """
 
@@ -24,6 +25,7 @@ from .plots import (
     plot_layer_grad_norms,
     plot_update_ratios,
 )
+from .recurrent import hidden_grad_norms
 from .stats import (
     GradStats,
     grad_stats,
@@ -45,6 +47,7 @@ __all__ = [
     "compute_activation_stats",
     "dead_relu_fraction",
     "grad_stats",
+    "hidden_grad_norms",
     "layer_grad_norms",
     "plot_activation_grad_histograms",
     "plot_activation_histograms",

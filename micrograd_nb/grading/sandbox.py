@@ -214,7 +214,7 @@ def run_exercise(
 def grader_files() -> list[Path]:
     """The grader's own source files, watched while learner code runs."""
     package = Path(__file__).resolve().parent
-    return [*package.rglob("*.py"), package.parent / "gradcheck.py"]
+    return [*package.rglob("*.py"), *(package.parent / "gradcheck").rglob("*.py")]
 
 
 def _snapshot() -> dict[Path, bytes]:

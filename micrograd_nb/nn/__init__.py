@@ -4,6 +4,7 @@ from . import functional as functional
 from . import init as init
 from . import scalar as scalar
 from . import utils as utils
+from .embedding import Embedding
 from .layers import (
     ELU,
     GELU,
@@ -24,6 +25,8 @@ from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .mlp import MLP
 from .module import Module, RemovableHandle
 from .parameter import Parameter
+from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "ELU",
@@ -34,14 +37,22 @@ __all__ = [
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
+    "GRU",
+    "GRUCell",
     "Identity",
     "LayerNorm",
+    "LSTM",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "MSELoss",
     "Module",
     "Parameter",
     "ReLU",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
     "RemovableHandle",
     "Residual",
     "Sequential",

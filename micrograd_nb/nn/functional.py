@@ -83,6 +83,34 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     return Tensor(np.eye(num_classes, dtype=np.int64)[indices])
 
 
+# ---- lookup -----------------------------------------------------------------------------------
+
+
+def embedding(input, weight: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """weight[input]: one row per integer id; the gradient scatter-adds ȳ into the rows used
+
+    A row used at several positions receives the sum of their gradients (`np.add.at`).
+    """
+    indices = input.data if isinstance(input, Node) else np.asarray(input)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(
+            f"embedding: indices must be integers (token ids), got dtype {indices.dtype}. "
+            "Convert them with .astype(np.int64); a float tensor is not a list of ids"
+        )
+    if weight.ndim != 2:
+        raise ValueError(
+            f"embedding: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}"
+        )
+    count = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        bad = int(indices.min()) if indices.min() < 0 else int(indices.max())
+        raise ValueError(
+            f"embedding: index {bad} is out of range for a table of {count} rows; ids must be "
+            f"in 0..{count - 1} (is num_embeddings the size of the vocabulary?)"
+        )
+    return weight[indices]
+
+
 # ---- losses -----------------------------------------------------------------------------------
 
 
@@ -137,6 +165,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "elu",
+    "embedding",
     "gelu",
     "leaky_relu",
     "log_softmax",

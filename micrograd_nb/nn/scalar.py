@@ -36,7 +36,7 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = WeightedSum.apply(*self.w, *x, self.b)
+        act = Value._nary(WeightedSum, (*self.w, *x, self.b))
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:

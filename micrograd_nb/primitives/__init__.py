@@ -1,1 +1,26 @@
-"""The primitive operations: each one's forward, backward (VJP) and jvp side by side."""
+"""The primitive operations: one class per operation, its forward and derivative rule together.
+
+Importing the package fills in `ops.recorded`, the classes the rules' namespace records on
+graph nodes (see `ops`), once every primitive module is loaded.
+"""
+
+from . import activations, elementwise, linalg, ops, reduce, scalar, shape, softmax
+
+ops.recorded.__dict__.update(
+    Exp=elementwise.Exp,
+    Log=elementwise.Log,
+    Tanh=elementwise.Tanh,
+    Sigmoid=elementwise.Sigmoid,
+    Where=elementwise.Where,
+    Sum=reduce.Sum,
+    Mean=reduce.Mean,
+    Reshape=shape.Reshape,
+    BroadcastTo=shape.BroadcastTo,
+    SumToShape=shape.SumToShape,
+    SwapAxes=shape.SwapAxes,
+    ScatterAdd=shape.ScatterAdd,
+    GetItem=shape.GetItem,
+    MatMul=linalg.MatMul,
+)
+
+__all__ = ["activations", "elementwise", "linalg", "ops", "reduce", "scalar", "shape", "softmax"]

@@ -1,17 +1,19 @@
 """Smooth activations of modern networks: gelu, elu, softplus.
 
 tanh, sigmoid, relu and leaky_relu live in `elementwise.py` (they are shared with `Value`);
-the rules here are for arrays. As everywhere, backward is written with operators and
-`generic` functions, so the same rule runs on raw arrays and, under `create_graph=True`,
-on graph nodes. The derivative of each activation is in exactly one place: its class.
+the rules here are for arrays. As everywhere, each derivative is written with operators and
+`ops` functions, so the same rule runs on raw arrays and, under `create_graph=True`, on graph
+nodes. The derivative of each activation is in exactly one place: its class (gelu's uses
+tanh's rule from `Tanh.slope`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
-from . import generic as F
+from ..autograd import Elementwise
+from . import ops
+from .elementwise import Tanh
 
 # sqrt(2/pi) and the cubic coefficient of the tanh approximation of gelu
 _GELU_C = 0.7978845608028654
@@ -23,14 +25,7 @@ def _gelu_inner(x):
     return _GELU_C * (x + _GELU_A * x * x * x)
 
 
-def _gelu_derivative(x):
-    """d/dx gelu(x) = ½(1 + t) + ½·x·(1 - t²)·u'(x), t = tanh(u(x)), u' = √(2/π)(1 + 3·0.044715·x²)"""
-    t = F.tanh(_gelu_inner(x))
-    du = _GELU_C * (1 + 3 * _GELU_A * x * x)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-
-
-class GELU(Function):
+class GELU(Elementwise):
     """gelu(x) ≈ ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (tanh form); d/dx = ½(1+t) + ½x(1-t²)u'
 
     This is the tanh approximation (PyTorch's `gelu(x, approximate="tanh")`, used by GPT-2 and
@@ -38,6 +33,10 @@ class GELU(Function):
     """
 
     name = "gelu"
+    formulas = (
+        "½·(1 + t) + ½·{x}·(1 - t²)·u′, where t = tanh(u), u = √(2/π)·({x} + 0.044715·{x}³), "
+        "u′ = √(2/π)·(1 + 3·0.044715·{x}²)",
+    )
 
     @staticmethod
     def forward(ctx, x):
@@ -45,20 +44,19 @@ class GELU(Function):
         return 0.5 * x * (1 + np.tanh(_gelu_inner(x)))
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
+        """½(1 + t) + ½·x·tanh′·u′(x), t = tanh(u(x)), u′ = √(2/π)(1 + 3·0.044715·x²)"""
         (x,) = ctx.saved_tensors
-        return grad * _gelu_derivative(x)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (x,) = ctx.saved_tensors
-        return dx * _gelu_derivative(x)
+        t = ops.tanh(_gelu_inner(x))
+        du = _GELU_C * (1 + 3 * _GELU_A * x * x)
+        return 0.5 * (1 + t) + 0.5 * x * Tanh.slope(t) * du
 
 
-class ELU(Function):
+class ELU(Elementwise):
     """elu(x) = x for x > 0, else α(eˣ - 1); d/dx = 1 for x > 0, else α·eˣ (= elu(x) + α)"""
 
     name = "elu"
+    formulas = ("[{x} > 0] + {alpha}·exp({x})·[{x} ≤ 0]",)
 
     @staticmethod
     def forward(ctx, x, alpha=1.0):
@@ -70,27 +68,20 @@ class ELU(Function):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def _slope(ctx, x):
+    def partials(ctx):
         # α·eˣ on the negative side, written with exp of a node so create_graph sees it
+        (x,) = ctx.saved_tensors
         alpha = ctx.options.get("alpha", 1.0)
         negative = 1 - ctx.positive
-        return ctx.positive + negative * alpha * F.exp(x * negative)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * ELU._slope(ctx, x)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (x,) = ctx.saved_tensors
-        return dx * ELU._slope(ctx, x)
+        return ctx.positive + negative * alpha * ops.exp(x * negative)
 
 
-class Softplus(Function):
+class Softplus(Elementwise):
     """softplus(x) = log(1 + eˣ), computed as logaddexp(0, x) (no overflow); d/dx = σ(x)"""
 
     name = "softplus"
+    formulas = ("σ({x})",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x):
@@ -98,11 +89,6 @@ class Softplus(Function):
         return np.logaddexp(np.zeros((), x.dtype), x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (x,) = ctx.saved_tensors
-        return grad * F.sigmoid(x)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (x,) = ctx.saved_tensors
-        return dx * F.sigmoid(x)
+        return ops.sigmoid(x)

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..amp import half
+from ..arrays import half
 from ..autograd import Function, Node
-from . import generic as F
-from .linalg import _check_matmul_shapes
+from . import ops
+from .linalg import MatMul, _check_matmul_shapes
 
 
 class Cast(Function):
     """x.astype(dtype); x̄ = ȳ.astype(x.dtype) (a cast is the identity on values, up to rounding)"""
 
     name = "cast"
+    formulas = ("astype(ȳ, dtype({x}))",)
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -48,7 +49,7 @@ def cast(x, dtype):
 
 
 def widen(x: np.ndarray) -> np.ndarray:
-    """x as float32; a float16 x exactly, by the fast conversion in `micrograd_nb.amp.half`."""
+    """x as float32; a float16 x exactly, by the fast conversion in `micrograd_nb.arrays.half`."""
     return half.to_float32(x)
 
 
@@ -87,6 +88,7 @@ class HalfMatMul(Function):
     """a @ b for float16 a, b: float32 accumulation, float16 result; ā = ȳ bᵀ, b̄ = aᵀ ȳ likewise"""
 
     name = "@ (fp16)"
+    formulas = MatMul.formulas
 
     @staticmethod
     def forward(ctx, a, b):
@@ -112,19 +114,23 @@ class HalfMatMul(Function):
                     out = half.scratch("result", b_shape, np.float32)
                     grad_b = _round(np.matmul(half.to_float32(a, "a").T, g32, out=out), grad.dtype)
                 return grad_a, grad_b
-            grad_a = _mm(grad, F.swap_last_axes(b)) if need_a else None
-            grad_b = _mm(F.swap_last_axes(a), grad) if need_b else None
+            grad_a = _mm(grad, ops.swap_last_axes(b)) if need_a else None
+            grad_b = _mm(ops.swap_last_axes(a), grad) if need_b else None
             return grad_a, grad_b
         # 1-D operands are promoted to matrices, as np.matmul does (same steps as MatMul).
-        a2 = F.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
-        b2 = F.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
+        a2 = ops.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
+        b2 = ops.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
         out_shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
-        grad2 = F.reshape(grad, out_shape)
+        grad2 = ops.reshape(grad, out_shape)
         grad_a = grad_b = None
         if need_a:
-            grad_a = F.reshape(F.sum_to_shape(_mm(grad2, F.swap_last_axes(b2)), a2.shape), a_shape)
+            grad_a = ops.reshape(
+                ops.sum_to_shape(_mm(grad2, ops.swap_last_axes(b2)), a2.shape), a_shape
+            )
         if need_b:
-            grad_b = F.reshape(F.sum_to_shape(_mm(F.swap_last_axes(a2), grad2), b2.shape), b_shape)
+            grad_b = ops.reshape(
+                ops.sum_to_shape(_mm(ops.swap_last_axes(a2), grad2), b2.shape), b_shape
+            )
         return grad_a, grad_b
 
     @staticmethod

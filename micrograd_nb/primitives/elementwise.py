@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, Node
-from . import raw
+from ..autograd import Elementwise, Function, Linear
+from . import ops, raw
 
 
-def log(x):
-    """log(x) on a node (recorded) or on raw data."""
-    return Log.apply(x) if isinstance(x, Node) else raw.log(x)
-
-
-class Add(Function):
+class Add(Linear):
     """a + b; d/da = 1, d/db = 1"""
 
     name = "+"
+    formulas = ("1", "1")
+    formulas_are_partials = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -33,15 +30,13 @@ class Add(Function):
     def backward(ctx, grad):
         return grad, grad
 
-    @staticmethod
-    def jvp(ctx, da, db):
-        return da + db
 
-
-class Sub(Function):
+class Sub(Linear):
     """a - b; d/da = 1, d/db = -1"""
 
     name = "-"
+    formulas = ("1", "-1")
+    formulas_are_partials = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -51,15 +46,13 @@ class Sub(Function):
     def backward(ctx, grad):
         return grad, -grad
 
-    @staticmethod
-    def jvp(ctx, da, db):
-        return da - db
 
-
-class Neg(Function):
+class Neg(Linear):
     """-a; d/da = -1"""
 
     name = "neg"
+    formulas = ("-1",)
+    formulas_are_partials = True
 
     @staticmethod
     def forward(ctx, a):
@@ -69,15 +62,12 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
-    @staticmethod
-    def jvp(ctx, da):
-        return -da
 
-
-class Mul(Function):
+class Mul(Elementwise):
     """a * b; d/da = b, d/db = a (the product swaps its inputs)"""
 
     name = "*"
+    formulas = ("{b}", "{a}")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -85,21 +75,16 @@ class Mul(Function):
         return a * b
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * b if need_a else None), (grad * a if need_b else None)
-
-    @staticmethod
-    def jvp(ctx, da, db):
-        a, b = ctx.saved_tensors
-        return da * b + a * db
+        return b, a
 
 
-class Div(Function):
+class Div(Elementwise):
     """a / b; d/da = 1/b, d/db = -a/b**2"""
 
     name = "/"
+    formulas = ("1/{b}", "-{a}/{b}²")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -107,21 +92,19 @@ class Div(Function):
         return a / b
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
-
-    @staticmethod
-    def jvp(ctx, da, db):
-        a, b = ctx.saved_tensors
-        return da / b - a * db / (b * b)
+        # a constant divisor (x / 2) needs no -a/b² array
+        return (1 / b if need_a else None), (-a / (b * b) if need_b else None)
 
 
-class PowConst(Function):
+class PowConst(Elementwise):
     """a ** p for a constant number p; d/da = p * a**(p-1)"""
 
     name = "**"
+    formulas = ("{exponent}·{a}^({exponent}-1)",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -130,22 +113,27 @@ class PowConst(Function):
         return raw.pow(a, exponent)
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (a,) = ctx.saved_tensors
         p = ctx.exponent
-        return grad * p * a ** (p - 1)
+        return p * a ** (p - 1)
 
-    @staticmethod
-    def jvp(ctx, da):
-        (a,) = ctx.saved_tensors
-        p = ctx.exponent
-        return da * p * a ** (p - 1)
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """p·a^(p-1) with the numbers worked out: 2·z for z**2, 3·x^2 for x**3"""
+        if isinstance(options.get("exponent"), str):  # symbolic (the table of derivatives)
+            return super().formula(index, names, out, options)
+        p = float(options["exponent"])
+        power = "" if p - 1 == 1 else f"^{p - 1:g}"
+        return f"{p:g}·{names[0]}{power}"
 
 
-class Pow(Function):
+class Pow(Elementwise):
     """a ** b with b a node; d/da = b * a**(b-1), d/db = a**b * log(a) (needs a > 0)"""
 
     name = "**"
+    formulas = ("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})")
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -159,21 +147,17 @@ class Pow(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = grad * out * log(a) if need_b else None
-        return grad_a, grad_b
-
-    @staticmethod
-    def jvp(ctx, da, db):
-        a, b, out = ctx.saved_tensors
-        return da * b * a ** (b - 1) + db * out * raw.log(a)
+        return (b * a ** (b - 1) if need_a else None), (out * ops.log(a) if need_b else None)
 
 
-class Exp(Function):
+class Exp(Elementwise):
     """e**x; d/dx = e**x (the output itself)"""
+
+    formulas = ("exp({x})",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x):
@@ -182,18 +166,16 @@ class Exp(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (out,) = ctx.saved_tensors
-        return grad * out
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (out,) = ctx.saved_tensors
-        return dx * out
+        return out
 
 
-class Log(Function):
+class Log(Elementwise):
     """log(x); d/dx = 1/x"""
+
+    formulas = ("1/{x}",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x):
@@ -201,18 +183,16 @@ class Log(Function):
         return raw.log(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (x,) = ctx.saved_tensors
-        return grad / x
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (x,) = ctx.saved_tensors
-        return dx / x
+        return 1 / x
 
 
-class Sqrt(Function):
+class Sqrt(Elementwise):
     """sqrt(x); d/dx = 1 / (2 sqrt(x))"""
+
+    formulas = ("1/(2·√{x})",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x):
@@ -221,18 +201,16 @@ class Sqrt(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (out,) = ctx.saved_tensors
-        return grad / (2 * out)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (out,) = ctx.saved_tensors
-        return dx / (2 * out)
+        return 1 / (2 * out)
 
 
-class Abs(Function):
+class Abs(Elementwise):
     """|x|; d/dx = sign(x) (0 at the kink x = 0)"""
+
+    formulas = ("sign({x})",)
+    kinks = "zero"
 
     @staticmethod
     def forward(ctx, x):
@@ -240,16 +218,14 @@ class Abs(Function):
         return abs(x)
 
     @staticmethod
-    def backward(ctx, grad):
-        return grad * ctx.sign
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx * ctx.sign
+    def partials(ctx):
+        return ctx.sign
 
 
-class Tanh(Function):
+class Tanh(Elementwise):
     """tanh(x); d/dx = 1 - tanh(x)**2"""
+
+    formulas = ("1 - {out}²",)
 
     @staticmethod
     def forward(ctx, x):
@@ -258,18 +234,20 @@ class Tanh(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
+    def slope(t):
+        """d tanh/dx in terms of t = tanh(x) (gelu uses it too)."""
+        return 1 - t * t
 
     @staticmethod
-    def jvp(ctx, dx):
+    def partials(ctx):
         (out,) = ctx.saved_tensors
-        return dx * (1 - out * out)
+        return Tanh.slope(out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Elementwise):
     """σ(x) = 1 / (1 + e**-x); d/dx = σ(x)(1 - σ(x)), at most 0.25"""
+
+    formulas = ("{out}·(1 - {out})",)
 
     @staticmethod
     def forward(ctx, x):
@@ -278,56 +256,41 @@ class Sigmoid(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def partials(ctx):
         (out,) = ctx.saved_tensors
-        return grad * out * (1 - out)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        (out,) = ctx.saved_tensors
-        return dx * out * (1 - out)
+        return out * (1 - out)
 
 
-class ReLU(Function):
+class ReLU(Elementwise):
     """max(x, 0); d/dx = 1 for x > 0, else 0 (0 at the kink)
 
-    For arrays the mask is rebuilt in backward from the saved output (out > 0 exactly where
-    x > 0) rather than stored: a network then keeps no extra array per relu layer.
+    The mask is rebuilt from the saved output (out > 0 exactly where x > 0) rather than
+    stored: a network then keeps no extra array per relu layer. For arrays it stays boolean,
+    so backward multiplies by it without a float copy; it is a constant even under create_graph.
     """
 
     name = "relu"
+    formulas = ("[{x} > 0]",)
+    kinks = "zero"
 
     @staticmethod
     def forward(ctx, x):
         out = raw.relu(x)
-        if type(x) is float:
-            ctx.mask = raw.positive_mask(x)
-        else:
-            ctx.save_for_backward(out)
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def _mask(ctx):
-        """1 where x > 0, else 0: a constant, computed from raw data even under create_graph."""
-        mask = ctx.__dict__.get("mask")
-        return raw.positive_mask(ctx._saved[0]) if mask is None else mask
-
-    @staticmethod
-    def backward(ctx, grad):
-        if type(grad) is np.ndarray and "mask" not in ctx.__dict__:
-            # multiplying by the boolean mask itself skips a float copy of it (a full pass)
-            return np.multiply(grad, ctx._saved[0] > 0)
-        return grad * ReLU._mask(ctx)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx * ReLU._mask(ctx)
+    def partials(ctx):
+        out = ctx._saved[0]  # raw data: the mask is not differentiated
+        return (1.0 if out > 0.0 else 0.0) if type(out) is float else out > 0
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Elementwise):
     """x for x > 0, else slope * x; d/dx = 1 or slope"""
 
     name = "leaky_relu"
+    formulas = ("[{x} > 0] + {negative_slope}·[{x} ≤ 0]",)
+    kinks = "zero"
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -336,12 +299,8 @@ class LeakyReLU(Function):
         return x * ctx.slope
 
     @staticmethod
-    def backward(ctx, grad):
-        return grad * ctx.slope
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx * ctx.slope
+    def partials(ctx):
+        return ctx.slope
 
 
 def _larger_share(a, b):
@@ -351,7 +310,7 @@ def _larger_share(a, b):
     return share.astype(dtype) if np.issubdtype(dtype, np.floating) else share
 
 
-class Maximum(Function):
+class Maximum(Elementwise):
     """max(a, b) elementwise; d/da = 1 where a > b, d/db = 1 where b > a (ties: ½ each)
 
     On a tie both inputs are "the max", so the gradient is split evenly (as in PyTorch);
@@ -359,6 +318,8 @@ class Maximum(Function):
     """
 
     name = "maximum"
+    formulas = ("[{a} > {b}] + ½·[{a} = {b}]", "[{b} > {a}] + ½·[{a} = {b}]")
+    kinks = "equal"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -366,34 +327,27 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     @staticmethod
-    def backward(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        share = ctx.share_a
-        return (grad * share if need_a else None), (grad * (1 - share) if need_b else None)
-
-    @staticmethod
-    def jvp(ctx, da, db):
-        return da * ctx.share_a + db * (1 - ctx.share_a)
+    def partials(ctx):
+        return ctx.share_a, 1 - ctx.share_a
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """min(a, b) elementwise; d/da = 1 where a < b, d/db = 1 where b < a (ties: ½ each)"""
 
     name = "minimum"
+    formulas = ("[{a} < {b}] + ½·[{a} = {b}]", "[{b} < {a}] + ½·[{a} = {b}]")
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.share_a = _larger_share(b, a)  # a wins the minimum where b is the larger one
         return np.minimum(a, b)
 
-    backward = Maximum.backward
-    jvp = Maximum.jvp
-
 
 class Where(Function):
     """where(cond, a, b) = a where cond else b; ā = ȳ where cond (else 0), b̄ = ȳ elsewhere"""
 
     name = "where"
+    formulas = ("", "where({condition}, ȳ, 0)", "where({condition}, 0, ȳ)")
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -410,8 +364,9 @@ class Where(Function):
     def backward(ctx, grad):
         _, need_a, need_b = ctx.needs_input_grad
         cond = ctx.condition
-        grad_a = _route(cond, grad, 0) if need_a else None
-        grad_b = _route(cond, 0, grad) if need_b else None
+        # ops.where keeps grad's dtype: 0 is a weak Python scalar (NEP 50)
+        grad_a = ops.where(cond, grad, 0) if need_a else None
+        grad_b = ops.where(cond, 0, grad) if need_b else None
         return None, grad_a, grad_b
 
     @staticmethod
@@ -419,14 +374,7 @@ class Where(Function):
         return np.where(ctx.condition, da, db)
 
 
-def _route(condition, a, b):
-    """np.where on raw data; the Where primitive itself on graph nodes (create_graph)."""
-    if isinstance(a, Node) or isinstance(b, Node):
-        return Where.apply(condition, a, b)
-    return np.where(condition, a, b)  # keeps grad's dtype: 0 is a weak Python scalar (NEP 50)
-
-
-class Clip(Function):
+class Clip(Elementwise):
     """clip(x, lo, hi); d/dx = 1 where lo ≤ x ≤ hi (boundaries included), else 0
 
     At exactly x = lo or x = hi the gradient is 1 (as in PyTorch's `clamp`), so a value
@@ -434,6 +382,8 @@ class Clip(Function):
     """
 
     name = "clip"
+    formulas = ("[{min} ≤ {x} ≤ {max}]",)
+    kinks = "bounds"
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):  # noqa: A002 - numpy/PyTorch argument names
@@ -448,9 +398,5 @@ class Clip(Function):
         return np.clip(x, min, max)
 
     @staticmethod
-    def backward(ctx, grad):
-        return grad * ctx.inside
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx * ctx.inside
+    def partials(ctx):
+        return ctx.inside

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from . import generic as F
+from . import ops
 
 
 def _check_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
@@ -34,6 +34,7 @@ class MatMul(Function):
     """a @ b; ā = ȳ @ bᵀ, b̄ = aᵀ @ ȳ (1-D operands are treated as a row / a column)"""
 
     name = "@"
+    formulas = ("ȳ @ {b}ᵀ", "{a}ᵀ @ ȳ")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -47,21 +48,21 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         a_shape, b_shape = ctx.inputs[0].shape, ctx.inputs[1].shape
         if len(a_shape) == 2 and len(b_shape) == 2:  # the common case, without reshapes
-            grad_a = F.matmul(grad, F.swap_last_axes(b)) if need_a else None
-            grad_b = F.matmul(F.swap_last_axes(a), grad) if need_b else None
+            grad_a = ops.matmul(grad, ops.swap_last_axes(b)) if need_a else None
+            grad_b = ops.matmul(ops.swap_last_axes(a), grad) if need_b else None
             return grad_a, grad_b
         # Promote 1-D operands to matrices, as np.matmul does, and the gradient with them.
-        a2 = F.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
-        b2 = F.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
+        a2 = ops.reshape(a, (1, a_shape[0])) if len(a_shape) == 1 else a
+        b2 = ops.reshape(b, (b_shape[0], 1)) if len(b_shape) == 1 else b
         out_shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
-        grad2 = F.reshape(grad, out_shape)
+        grad2 = ops.reshape(grad, out_shape)
         grad_a = grad_b = None
         if need_a:
-            grad_a = F.sum_to_shape(F.matmul(grad2, F.swap_last_axes(b2)), a2.shape)
-            grad_a = F.reshape(grad_a, a_shape)
+            grad_a = ops.sum_to_shape(ops.matmul(grad2, ops.swap_last_axes(b2)), a2.shape)
+            grad_a = ops.reshape(grad_a, a_shape)
         if need_b:
-            grad_b = F.sum_to_shape(F.matmul(F.swap_last_axes(a2), grad2), b2.shape)
-            grad_b = F.reshape(grad_b, b_shape)
+            grad_b = ops.sum_to_shape(ops.matmul(ops.swap_last_axes(a2), grad2), b2.shape)
+            grad_b = ops.reshape(grad_b, b_shape)
         return grad_a, grad_b
 
     @staticmethod

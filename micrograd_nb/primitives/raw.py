@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..arrays import half
+
 
 def exp(x):
     """e**x; overflows to inf instead of raising."""
@@ -94,3 +96,42 @@ def positive_mask(x):
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
     return (x > 0).astype(x.dtype)
+
+
+def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting added (leading) or stretched (size 1)."""
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        return np.broadcast_to(grad, shape)
+    stretched = tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    axes = tuple(range(extra)) + stretched
+    if axes and grad.dtype == np.float16:
+        # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
+        # running sum would lose the small terms (and NumPy's float16 sums are slow)
+        grad = half.to_float16(half.to_float32(grad, "sum").sum(axis=axes, keepdims=True))
+    elif axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if grad.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _has_integer_array(index) -> bool:
+    """True when `index` holds an integer array or list (the only way to repeat an element)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
+            return True
+    return False
+
+
+def scatter_add(grad, index, shape, dtype) -> np.ndarray:
+    """zeros(shape) with `grad` added at `index`; repeated integer indices accumulate."""
+    out = np.zeros(shape, dtype=dtype)
+    if _has_integer_array(index):
+        np.add.at(out, index, grad)  # unbuffered: x[[0, 0]] sends two gradients to x[0]
+    else:
+        out[index] = grad  # ints, slices and masks never select an element twice
+    return out

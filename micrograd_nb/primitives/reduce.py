@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
-from . import generic as F
+from ..autograd import Function, Linear
+from . import ops
 
 
 def _normalize_axes(axis, ndim: int) -> tuple:
@@ -27,12 +27,15 @@ def _kept_shape(shape: tuple, axes: tuple) -> tuple:
 def _spread(grad, ctx):
     """The reduced gradient reshaped with size-1 axes, then broadcast over the input's shape."""
     if not ctx.options.get("keepdims", False):
-        grad = F.reshape(grad, ctx.kept_shape)
-    return F.broadcast_to(grad, ctx.input_shape)
+        grad = ops.reshape(grad, ctx.kept_shape)
+    return ops.broadcast_to(grad, ctx.input_shape)
 
 
-class Sum(Function):
+class Sum(Linear):
     """Σ x over `axis`; d/dxᵢ = 1 (the sum fans the gradient out to every input)"""
+
+    formulas = ("expand(ȳ)",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -44,13 +47,12 @@ class Sum(Function):
     def backward(ctx, grad):
         return _spread(grad, ctx)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.sum(dx, axis=ctx.options.get("axis"), keepdims=ctx.options.get("keepdims", False))
 
-
-class Mean(Function):
+class Mean(Linear):
     """Σ x / n over `axis`; d/dxᵢ = 1/n"""
+
+    formulas = ("expand(ȳ)/n",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -64,12 +66,6 @@ class Mean(Function):
     def backward(ctx, grad):
         return _spread(grad / ctx.count, ctx)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.mean(
-            dx, axis=ctx.options.get("axis"), keepdims=ctx.options.get("keepdims", False)
-        )
-
 
 class _Extremum(Function):
     """Shared rule of max/min: the gradient goes to the extreme element(s) only.
@@ -79,6 +75,8 @@ class _Extremum(Function):
     """
 
     reduce = staticmethod(np.max)
+    formulas = ("expand(ȳ)·[{x} = expand({out})]/ties",)
+    kinks = "ties"
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
@@ -143,6 +141,8 @@ class Var(Function):
     """
 
     name = "var"
+    formulas = ("expand(ȳ)·2·({x} - x̄)/(n - {ddof})",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
@@ -153,7 +153,7 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        centred = x - F.mean(x, axis=ctx.axes, keepdims=True)
+        centred = x - ops.mean(x, axis=ctx.axes, keepdims=True)
         return _spread(grad, ctx) * centred * (2.0 / ctx.dof)
 
     @staticmethod
@@ -172,6 +172,9 @@ class Std(Function):
     """
 
     name = "std"
+    formulas = ("expand(ȳ·[{out} ≠ 0]/((n - {ddof})·{out} + [{out} = 0]))·({x} - x̄)",)
+    kinks = "flat"
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False, ddof=0):
@@ -190,7 +193,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        centred = x - F.mean(x, axis=ctx.axes, keepdims=True)
+        centred = x - ops.mean(x, axis=ctx.axes, keepdims=True)
         return _spread(grad * Std._scale(ctx, out), ctx) * centred
 
     @staticmethod

@@ -15,6 +15,16 @@ class WeightedSum(Function):
     """
 
     name = "Σw·x+b"
+    formulas_are_partials = True
+    table_inputs = ("w₁", "w₂", "x₁", "x₂", "b")
+
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1 (inputs are w₁..wₙ, x₁..xₙ, b)"""
+        n = (len(names) - 1) // 2
+        if index == len(names) - 1:
+            return "1"
+        return names[index + n] if index < n else names[index - n]
 
     @staticmethod
     def forward(ctx, *wxb):

@@ -9,74 +9,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, Node
-from . import generic as F
+from ..autograd import Linear, Node
+from . import ops, raw
 
 
-def sum_to_shape_raw(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum `grad` over the axes that broadcasting added (leading) or stretched (size 1)."""
-    extra = grad.ndim - len(shape)
-    if extra < 0:
-        return np.broadcast_to(grad, shape)
-    stretched = tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    axes = tuple(range(extra)) + stretched
-    if axes and grad.dtype == np.float16:
-        # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
-        # running sum would lose the small terms (and NumPy's float16 sums are slow)
-        from ..amp.half import to_float16, to_float32
-
-        grad = to_float16(to_float32(grad, "sum").sum(axis=axes, keepdims=True))
-    elif axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    if grad.shape != shape:
-        grad = grad.reshape(shape)
-    return grad
-
-
-def _has_integer_array(index) -> bool:
-    """True when `index` holds an integer array or list (the only way to repeat an element)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
-        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
-            return True
-    return False
-
-
-def scatter_add_raw(grad, index, shape, dtype) -> np.ndarray:
-    """zeros(shape) with `grad` added at `index`; repeated integer indices accumulate."""
-    out = np.zeros(shape, dtype=dtype)
-    if _has_integer_array(index):
-        np.add.at(out, index, grad)  # unbuffered: x[[0, 0]] sends two gradients to x[0]
-    else:
-        out[index] = grad  # ints, slices and masks never select an element twice
-    return out
-
-
-class SumToShape(Function):
+class SumToShape(Linear):
     """Σ over broadcast axes down to `shape`; backward: broadcast the gradient back"""
 
     name = "sum_to_shape"
+    formulas = ("broadcast_to(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return sum_to_shape_raw(x, shape)
+        return raw.sum_to_shape(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return F.broadcast_to(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return sum_to_shape_raw(dx, ctx.options["shape"])
+        return ops.broadcast_to(grad, ctx.input_shape)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Linear):
     """x stretched to `shape` (copies along new/size-1 axes); backward: sum them back"""
 
     name = "broadcast_to"
+    formulas = ("sum_to_shape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -92,13 +49,11 @@ class BroadcastTo(Function):
     def backward(ctx, grad):
         return grad  # the engine sums it back to the input's shape
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.broadcast_to(dx, ctx.options["shape"])
 
-
-class Reshape(Function):
+class Reshape(Linear):
     """the same elements in a new shape; backward: reshape the gradient back"""
+
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -112,15 +67,13 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.reshape(dx, ctx.options["shape"])
+        return ops.reshape(grad, ctx.input_shape)
 
 
-class Transpose(Function):
+class Transpose(Linear):
     """axes permuted by `axes`; backward: the inverse permutation"""
+
+    formulas = ("transpose(ȳ, argsort(axes))",)
 
     @staticmethod
     def forward(ctx, x, axes=None):
@@ -137,15 +90,12 @@ class Transpose(Function):
             return Transpose.apply(grad, axes=inverse)
         return np.transpose(grad, inverse)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.transpose(dx, ctx.axes)
 
-
-class SwapAxes(Function):
+class SwapAxes(Linear):
     """two axes exchanged; backward: exchange them again"""
 
     name = "swapaxes"
+    formulas = ("swapaxes(ȳ, {axis1}, {axis2})",)
 
     @staticmethod
     def forward(ctx, x, axis1, axis2):
@@ -158,15 +108,12 @@ class SwapAxes(Function):
             return SwapAxes.apply(grad, axis1=a, axis2=b)
         return np.swapaxes(grad, a, b)
 
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.swapaxes(dx, ctx.options["axis1"], ctx.options["axis2"])
 
-
-class GetItem(Function):
+class GetItem(Linear):
     """x[index] (ints, slices, integer arrays, boolean masks); backward: scatter-add"""
 
     name = "getitem"
+    formulas = ("add_at(zeros_like({x}), {index}, ȳ)",)
 
     @staticmethod
     def forward(ctx, x, index):
@@ -179,29 +126,22 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.scatter_add(grad, ctx.options["index"], ctx.input_shape, ctx.dtype)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return dx[ctx.options["index"]]
+        return ops.scatter_add(grad, ctx.options["index"], ctx.input_shape, ctx.dtype)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Linear):
     """zeros(shape) with x added at `index`; backward: gather x's gradient back from `index`"""
 
     name = "scatter_add"
+    formulas = ("ȳ[{index}]",)
 
     @staticmethod
     def forward(ctx, x, index, shape):
-        return scatter_add_raw(x, index, shape, x.dtype)
+        return raw.scatter_add(x, index, shape, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return F.getitem(grad, ctx.options["index"])
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return scatter_add_raw(dx, ctx.options["index"], ctx.options["shape"], dx.dtype)
+        return ops.getitem(grad, ctx.options["index"])
 
 
 def _normalize_axis(axis: int, ndim: int, op: str) -> int:
@@ -211,8 +151,10 @@ def _normalize_axis(axis: int, ndim: int, op: str) -> int:
     return axis % ndim
 
 
-class Squeeze(Function):
+class Squeeze(Linear):
     """drop size-1 axes; backward: reshape the gradient back"""
+
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, axis=None):
@@ -229,15 +171,13 @@ class Squeeze(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.squeeze(dx, axis=ctx.options.get("axis"))
+        return ops.reshape(grad, ctx.input_shape)
 
 
-class Unsqueeze(Function):
+class Unsqueeze(Linear):
     """insert a size-1 axis at `axis` (NumPy's expand_dims); backward: reshape back"""
+
+    formulas = ("reshape(ȳ, shape({x}))",)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -247,11 +187,7 @@ class Unsqueeze(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return F.reshape(grad, ctx.input_shape)
-
-    @staticmethod
-    def jvp(ctx, dx):
-        return np.expand_dims(dx, ctx.options["axis"])
+        return ops.reshape(grad, ctx.input_shape)
 
 
 def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
@@ -269,8 +205,15 @@ def _check_same_shapes(op: str, shapes: list, skip_axis: int | None) -> None:
             )
 
 
-class Concatenate(Function):
+class Concatenate(Linear):
     """join arrays along an existing `axis`; backward: cut the gradient back into pieces"""
+
+    table_inputs = ("x₀", "x₁")
+
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """input i gets the i-th piece of ȳ cut along the axis at the inputs' boundaries"""
+        return f"cut(ȳ, axis={options.get('axis', 0)})[{index}]"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -288,7 +231,7 @@ class Concatenate(Function):
         lead = (slice(None),) * ctx.axis
         bounds = ctx.bounds
         return tuple(
-            F.getitem(grad, lead + (slice(bounds[i], bounds[i + 1]),)) if need else None
+            ops.getitem(grad, lead + (slice(bounds[i], bounds[i + 1]),)) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
 
@@ -296,13 +239,16 @@ class Concatenate(Function):
     def backward(ctx, grad):
         return Concatenate._pieces(ctx, grad)
 
-    @staticmethod
-    def jvp(ctx, *dxs):
-        return np.concatenate(dxs, axis=ctx.axis)
 
-
-class Stack(Function):
+class Stack(Linear):
     """join arrays along a new `axis`; backward: take each input's slice of the gradient"""
+
+    table_inputs = ("x₀", "x₁")
+
+    @classmethod
+    def formula(cls, index, names, out, options):
+        """input i gets ȳ's i-th slice along the new axis"""
+        return f"take(ȳ, {index}, axis={options.get('axis', 0)})"
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -315,10 +261,6 @@ class Stack(Function):
     def backward(ctx, grad):
         lead = (slice(None),) * ctx.axis
         return tuple(
-            F.getitem(grad, lead + (i,)) if need else None
+            ops.getitem(grad, lead + (i,)) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
-
-    @staticmethod
-    def jvp(ctx, *dxs):
-        return np.stack(dxs, axis=ctx.axis)

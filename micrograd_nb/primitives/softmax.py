@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, Node
-from . import generic as F
+from . import ops
 
 
 def log_softmax_raw(x: np.ndarray, axis: int) -> np.ndarray:
@@ -18,6 +18,8 @@ class LogSoftmax(Function):
     """log pᵢ = xᵢ - log Σⱼ e^xⱼ; x̄ = ȳ - pᵢ Σⱼ ȳⱼ"""
 
     name = "log_softmax"
+    formulas = ("ȳ - exp({out})·Σ(ȳ)",)
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, x, axis=-1):
@@ -29,7 +31,7 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         axis = ctx.options.get("axis", -1)
-        return grad - F.exp(out) * F.sum(grad, axis=axis, keepdims=True)
+        return grad - ops.exp(out) * ops.sum(grad, axis=axis, keepdims=True)
 
     @staticmethod
     def jvp(ctx, dx):
@@ -42,6 +44,8 @@ class CrossEntropy(Function):
     """mean over the batch of -log softmax(z)[target]; z̄ = (p - onehot(target)) / N"""
 
     name = "cross_entropy"
+    formulas = ("(softmax({logits}) - onehot({targets}))·ȳ/N", "")
+    autocast = "float32"
 
     @staticmethod
     def forward(ctx, logits, targets):
@@ -75,7 +79,7 @@ class CrossEntropy(Function):
         n = logits.shape[0]
         if isinstance(grad, Node):
             # A differentiable backward must rebuild p from the logits node, not reuse raw p.
-            probs = F.exp(LogSoftmax.apply(logits, axis=1))
+            probs = ops.exp(LogSoftmax.apply(logits, axis=1))
         else:
             probs = ctx.probs
         return (probs - ctx.onehot) * (grad / n), None

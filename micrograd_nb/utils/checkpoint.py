@@ -27,7 +27,7 @@ from ..autograd import (
     is_grad_enabled,
     topological_order,
 )
-from ..autograd.function import _autocast, _forward_mode
+from ..autograd.mode import get_autocast_policy, is_forward_mode, set_autocast_policy
 from ..memory import note_recomputed, track_saved_memory
 
 
@@ -44,7 +44,7 @@ class _Segment:
         # The recomputation must run exactly like the first pass: same random numbers (dropout
         # masks) and same mixed-precision policy (backward usually runs outside `autocast`).
         self.rng_state = np.random.get_state()
-        self.autocast_policy = _autocast.policy
+        self.autocast_policy = get_autocast_policy()
 
     def run(self, nodes: list) -> Any:
         args = list(self.args)
@@ -79,9 +79,9 @@ class Checkpoint(Function):
         args, params = list(ctx.inputs[:n_args]), list(ctx.inputs[n_args:])
         differentiable = isinstance(grad_out, Node)
         # Replay the forward pass's random state and autocast policy (see _Segment).
-        saved_rng, saved_policy = np.random.get_state(), _autocast.policy
+        saved_rng, saved_policy = np.random.get_state(), get_autocast_policy()
         np.random.set_state(segment.rng_state)
-        _autocast.policy = segment.autocast_policy
+        set_autocast_policy(segment.autocast_policy)
         try:
             with enable_grad():
                 # For a gradient of the gradient, rebuild on the real inputs so the result
@@ -98,7 +98,7 @@ class Checkpoint(Function):
                     )
         finally:
             np.random.set_state(saved_rng)
-            _autocast.policy = saved_policy
+            set_autocast_policy(saved_policy)
         by_id = {id(x): g for x, g in zip(wanted, grads)}
         return tuple(by_id.get(id(x)) for x in inputs + params)
 
@@ -109,7 +109,7 @@ def checkpoint(fn: Callable, *args: Any) -> Node:
     if not node_positions:
         raise TypeError("checkpoint: pass at least one Tensor argument to fn")
     nodes = [args[i] for i in node_positions]
-    if not is_grad_enabled() or _forward_mode.active:
+    if not is_grad_enabled() or is_forward_mode():
         # Nothing will be differentiated in reverse (or tangents must flow through fn in
         # forward mode, which keeps nothing anyway): an ordinary call.
         return fn(*args)

@@ -2,7 +2,7 @@
 
 from .dot import DrawOptions, build_dot
 from .drawing import Drawing, draw
-from .failure import install_error_display
+from .error_display import install_error_display
 from .render import INSTALL_HINT, find_renderer
 
 __all__ = [

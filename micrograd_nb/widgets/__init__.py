@@ -17,6 +17,7 @@ _WIDGETS = {
     "InitExplorer": ".init_explorer",
     "LossScaleExplorer": ".loss_scale_explorer",
     "GraphView": ".graph_view",
+    "SequenceGradientExplorer": ".sequence_explorer",
 }
 
 __all__ = sorted(_WIDGETS)

@@ -87,3 +87,49 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.redraws} redraws>"
+
+
+#: the verdict's colour by kind
+COLORS = {"vanishing": "#2166ac", "exploding": "#b2182b", "healthy": "#1b7837"}
+
+
+class VerdictExplorer(Explorer):
+    """An explorer whose `result` has a one-line `verdict` and its `kind` (vanishing, ...).
+
+    Subclasses set `result` in `_compute` (None while it fails) and name their CSS classes
+    with `css_prefix` ("mg-flow" gives the classes mg-flow-verdict and mg-flow-redraws).
+    """
+
+    result = None
+    css_prefix = "mg"
+
+    def _current(self):
+        """The latest result, computed first if a change is pending."""
+        self._ensure_current()
+        if self.result is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: no result, the last update failed: {self.error}"
+            )
+        return self.result
+
+    @property
+    def verdict(self) -> str:
+        """One line: vanishing, exploding or healthy, with the ratio that says so."""
+        return self._current().verdict
+
+    @property
+    def kind(self) -> str:
+        """'vanishing', 'exploding' or 'healthy'."""
+        return self._current().kind
+
+    def _show_verdict(self, detail: str) -> None:
+        """The verdict in its colour, then `detail` in grey (the settings it was measured at)."""
+        r = self.result
+        color = COLORS.get(r.kind, "#000")
+        self.message.value = (
+            f"<span class='{self.css_prefix}-verdict' style='font-size:1.15em;color:{color}'>"
+            f"<b>{html.escape(r.verdict)}</b></span>"
+            f"<span style='color:#666'> &nbsp; ({html.escape(detail)})</span>"
+            # for tests and the curious: how many pictures this explorer has drawn
+            f"<span class='{self.css_prefix}-redraws' style='display:none'>{self.redraws}</span>"
+        )

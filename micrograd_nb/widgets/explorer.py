@@ -15,25 +15,21 @@ gradient norms over the steps.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
 import numpy as np
 
-from ._base import Explorer
+from ._base import VerdictExplorer
 from ._figure import log_axis, new_figure, png_bytes, positive_or_nan, set_log_limits
 from .activation_explorer import ACTIVATION_NAMES
 from .flow import DTYPE_NAMES, INIT_NAMES, FlowConfig, FlowResult, measure_flow
 from .training import TrainingHistory, train
 
-#: the verdict's colour by kind
-COLORS = {"vanishing": "#2166ac", "exploding": "#b2182b", "healthy": "#1b7837"}
 # "off"/"none" stand for None: a Dropdown shows a None value as an empty box.
 CLIP_OPTIONS = [("off", "off"), ("0.1", 0.1), ("1", 1.0), ("10", 10.0), ("100", 100.0)]
 NORM_OPTIONS = [("none", "none"), ("batch", "batch"), ("layer", "layer")]
 
 
-class GradientFlowExplorer(Explorer):
+class GradientFlowExplorer(VerdictExplorer):
     """Controls for a deep MLP and a live picture of its per-layer gradients.
 
     Controls (ipywidgets, set `.value` from code): `depth`, `width`, `activation`, `init`, `std`
@@ -41,6 +37,8 @@ class GradientFlowExplorer(Explorer):
     `lr` and `train_button`. Results: `grad_norms`, `received`, `spreads`, `verdict`, `kind`,
     `result` (the whole `FlowResult`) and, after training, `history`.
     """
+
+    css_prefix = "mg-flow"
 
     def __init__(
         self,
@@ -146,14 +144,6 @@ class GradientFlowExplorer(Explorer):
             batch_size=self.batch_size,
         )
 
-    def _current(self) -> FlowResult:
-        self._ensure_current()
-        if self.result is None:
-            raise RuntimeError(
-                f"GradientFlowExplorer: no result, the last update failed: {self.error}"
-            )
-        return self.result
-
     @property
     def grad_norms(self) -> np.ndarray:
         """‖∂L/∂Wᵢ‖ of each layer's weight, first layer first."""
@@ -168,16 +158,6 @@ class GradientFlowExplorer(Explorer):
     def spreads(self) -> np.ndarray:
         """Standard deviation of each layer's output activations, first layer first."""
         return self._current().spreads.copy()
-
-    @property
-    def verdict(self) -> str:
-        """One line: vanishing, exploding or healthy, with the ratio that says so."""
-        return self._current().verdict
-
-    @property
-    def kind(self) -> str:
-        """'vanishing', 'exploding' or 'healthy'."""
-        return self._current().kind
 
     # ---- update and drawing ----------------------------------------------------------------------
     def _sync_std(self) -> None:
@@ -225,16 +205,9 @@ class GradientFlowExplorer(Explorer):
         )
 
     def _after_draw(self) -> None:
-        r = self.result
-        color = COLORS.get(r.kind, "#000")
-        c = r.config
-        self.message.value = (
-            f"<span class='mg-flow-verdict' style='font-size:1.15em;color:{color}'>"
-            f"<b>{html.escape(r.verdict)}</b></span>"
-            f"<span style='color:#666'> &nbsp; ({c.depth} layers, {c.activation}, init {c.init},"
-            f" loss {r.loss:.3g})</span>"
-            # for tests and the curious: how many pictures this explorer has drawn
-            f"<span class='mg-flow-redraws' style='display:none'>{self.redraws}</span>"
+        c = self.result.config
+        self._show_verdict(
+            f"{c.depth} layers, {c.activation}, init {c.init}, loss {self.result.loss:.3g}"
         )
 
     # ---- training ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..viz.clusters import ParameterNames, collect_names
 from ..viz.dot import DrawOptions, build_dot, op_text
 from ..viz.drawing import draw
 from ..viz.format import format_grad, format_shape, format_values
-from ..viz.rules import derivative_symbol, local_formula
+from ..viz.formulas import derivative_symbol, local_formula
 from .stepper import backward_plan, node_names
 
 #: the Graphviz WebAssembly module, as an ES module text (sent to the browser once per view)

@@ -24,8 +24,8 @@ from ..viz.clusters import collect_names
 from ..viz.dot import BLANK, DrawOptions, build_dot
 from ..viz.drawing import Drawing
 from ..viz.format import format_number, format_values
+from ..viz.formulas import derivative_symbol, local_formula
 from ..viz.render import INSTALL_HINT, RendererNotFoundError
-from ..viz.rules import derivative_symbol, local_formula
 
 
 @dataclass

@@ -15,6 +15,7 @@ from . import (
     max_relu,
     mul_pow,
     numerical_gradient,
+    rnn_backward,
     softmax_cross_entropy,
     tanh_sigmoid,
     topological_sort,
@@ -37,6 +38,7 @@ EXERCISES: dict[str, Exercise] = {
         clip_grad_norm,
         init,
         loss_scaling,
+        rnn_backward,
         manual_backprop,
     )
 }
