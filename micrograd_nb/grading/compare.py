@@ -114,7 +114,7 @@ def expect_close(
     hints = hints[:1] or _generic_hints(mine, expected)
     if hints:
         message += " — " + hints[0]
-    raise Wrong(message)
+    raise Wrong(message, mistake=hints[0] if hints else None)
 
 
 def _matches(mine: np.ndarray, alternative: Any, expected: np.ndarray) -> bool:

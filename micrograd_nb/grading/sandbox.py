@@ -14,7 +14,6 @@ import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from . import encode
 from .core import Case, Exercise, Outcome, TestResult, judge_test
 from .extract import Source
 from .functions import FUNCTIONS
+from .isolation import Isolation, kill_uid, preloadable
 
 WORKER = Path(__file__).with_name("worker.py")
 _TABLE = {name: pair[0] for name, pair in FUNCTIONS.items()}
@@ -41,7 +41,9 @@ class Limits:
 class _Child:
     """One worker process and a line reader on its result pipe."""
 
-    def __init__(self, job: dict, cwd: str):
+    def __init__(self, job: dict, isolation: Isolation):
+        self.isolation = isolation
+        self.uid, cwd = isolation.acquire()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": cwd,
@@ -51,25 +53,37 @@ class _Child:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
+        # As root the worker switches to its own uid before it reads the learner's code from the
+        # pipe below (it starts as root to load Python, which may sit in root's home).
+        drop = []
+        if self.uid is not None:
+            drop = [str(self.uid), str(isolation.gid), *preloadable(job["source"])]
+        job = {**job, "processes": isolation.processes_limit()}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)],
+            [sys.executable, "-I", str(WORKER), str(os.getpid()), *drop],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=cwd,
             env=env,
+            umask=0o077,
             start_new_session=True,  # its own process group, killed as a whole
         )
-        try:
-            self.proc.stdin.write(json.dumps(job).encode("utf-8"))
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
+        self.cwd = cwd
+        self.send(json.dumps(job))
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ)
         self.buffer = b""
         self.eof = False
+
+    def send(self, line: str = "") -> None:
+        """One line to the worker: the job, then a go-ahead per test."""
+        try:
+            self.proc.stdin.write(line.encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the worker is gone: its end of the result pipe says why
 
     def next_event(self, deadline: float, max_line: int) -> dict | str:
         """The next event, or 'timeout', 'eof', 'too-much-output'."""
@@ -103,6 +117,7 @@ class _Child:
                 self.buffer += chunk
 
     def kill(self) -> None:
+        """Stop the worker and everything it started; its uid's processes are checked gone."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -113,6 +128,17 @@ class _Child:
             pass
         self.selector.close()
         self.proc.stdout.close()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.isolation.release(self.uid, self.cwd)
+
+    def stray_processes(self) -> int:
+        """Kill the processes the learner's code left behind (root only); how many there were."""
+        if self.uid is None:
+            return 0  # not root: no process can be started at all (RLIMIT_NPROC = 0)
+        return kill_uid(self.uid, exclude=self.proc.pid)
 
     def death(self) -> str:
         """Why the process ended, for the feedback."""
@@ -177,10 +203,14 @@ def _printed(event: dict) -> str:
 
 
 def run_exercise(
-    source: Source, exercise: Exercise, limits: Limits | None = None
+    source: Source,
+    exercise: Exercise,
+    limits: Limits | None = None,
+    isolation: Isolation | None = None,
 ) -> list[TestResult]:
     """Every test of `exercise` on the learner's code, each result kept whatever happens."""
     limits = limits or Limits()
+    isolation = isolation or default_isolation()
     tests = exercise.tests
     cases: list[list[Case]] = [t.make_cases() for t in tests]
     results: list[TestResult | None] = [None] * len(tests)
@@ -193,15 +223,14 @@ def run_exercise(
 
     pending = list(range(len(tests)))
     snapshot = _snapshot()
-    with tempfile.TemporaryDirectory(prefix="mg-grade-") as cwd:
-        while pending:
-            child = _Child(_job(source, exercise, pending, cases, limits), cwd)
-            try:
-                pending = _drive(
-                    child, source, exercise, pending, cases, limits, results, outputs, fail
-                )
-            finally:
-                child.kill()
+    while pending:
+        child = _Child(_job(source, exercise, pending, cases, limits), isolation)
+        try:
+            pending = _drive(
+                child, source, exercise, pending, cases, limits, results, outputs, fail
+            )
+        finally:
+            child.kill()
     if _restore(snapshot):
         for k in range(len(tests)):
             fail(
@@ -209,6 +238,16 @@ def run_exercise(
                 "your code changed the grader's files (they were restored): no points for this exercise",
             )
     return [r for r in results if r is not None]
+
+
+_DEFAULT: list[Isolation] = []
+
+
+def default_isolation() -> Isolation:
+    """The process-wide isolation (default user and uid range), made on first use."""
+    if not _DEFAULT:
+        _DEFAULT.append(Isolation())
+    return _DEFAULT[0]
 
 
 def grader_files() -> list[Path]:
@@ -258,6 +297,7 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             fail(k, reason)
         return []
     for position, k in enumerate(pending):
+        child.send()
         outcomes: list[Outcome] = []
         deadline = time.monotonic() + limits.timeout
         while True:
@@ -282,6 +322,14 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             elif kind == "done" and event.get("test") == k:
                 outputs[k] = _printed(event)
                 break
+        strays = child.stray_processes()
+        if strays:
+            fail(
+                k,
+                f"{exercise.tests[k].function} left {strays} process(es) running after it returned "
+                "(they were stopped): a function must not start background processes",
+            )
+            continue
         result = judge_test(exercise, exercise.tests[k], cases[k], outcomes)
         result.output = outputs[k]
         result.feedback = _locate(result.feedback, source)
