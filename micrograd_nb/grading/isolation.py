@@ -16,9 +16,9 @@ import os
 import pwd
 import shutil
 import signal
+import sys
 import tempfile
 import threading
-import sys
 import time
 from dataclasses import dataclass, field
 

@@ -91,12 +91,12 @@ def _confine(job: dict) -> dict:
     return {"landlock": landlock}
 
 
-def _safely(describe, err: BaseException) -> str:
-    """`describe(err)`, or a plain account when the learner's exception cannot be printed."""
+def _safely(describe, *args) -> str:
+    """`describe(*args)`, or a plain account when the learner's exception cannot be printed."""
     try:
-        return str(describe(err))
+        return str(describe(*args))
     except BaseException:  # noqa: BLE001 - a __str__ that raises must not crash the worker
-        return f"raised {type(err).__name__} (whose message could not be printed)"
+        return f"raised {type(args[-1]).__name__} (whose message could not be printed)"
 
 
 def _preload(extra: list[str]) -> None:
@@ -151,7 +151,7 @@ def main() -> None:
         emit(
             {
                 "event": "load_error",
-                "error": _safely(lambda e: f"{type(e).__name__}: {e}", err)[:500],
+                "error": _safely("{}: {}".format, type(err).__name__, err)[:500],
                 "line": line,
                 **captured.take(),
             }
@@ -176,9 +176,7 @@ def main() -> None:
                 kwargs = encode.decode(case["kwargs"], table)
                 value = function(*args, **kwargs)
             except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-                event["error"] = _safely(
-                    lambda e: core.describe_error(name, e, core._learner_line(e)), err
-                )
+                event["error"] = _safely(core.describe_error, name, err, core._learner_line(err))
                 emit(event)
                 break
             try:
@@ -187,9 +185,7 @@ def main() -> None:
                     event["args"] = encode.encode(args, table)
             except BaseException as err:  # noqa: BLE001
                 event.pop("value", None)
-                event["error"] = _safely(
-                    lambda e: f"{name} returned an unsupported value: {e}", err
-                )
+                event["error"] = _safely("{} returned an unsupported value: {}".format, name, err)
                 emit(event)
                 break
             emit(event)
