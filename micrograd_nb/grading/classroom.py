@@ -163,12 +163,18 @@ def safe_name(student: str) -> str:
     return re.sub(r"[^\w.@-]", "_", student).lstrip(".") or "_"
 
 
-def write_class(out: str | Path, graded: list[Graded], protections: list[str]) -> Path:
-    """Per student `<name>/feedback.txt` and `<name>/results.json`, and `grades.csv`."""
+def prepare_out(out: str | Path) -> Path:
+    """The output folder, made before grading starts; root's alone when the grader is root."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        os.chmod(out, 0o700)  # results are root's alone: learner code can never reach them
+        os.chmod(out, 0o700)  # learner code, under other uids, cannot even look inside
+    return out
+
+
+def write_class(out: str | Path, graded: list[Graded], protections: list[str]) -> Path:
+    """Per student `<name>/feedback.txt` and `<name>/results.json`, and `grades.csv`."""
+    out = prepare_out(out)
     for g in graded:
         folder = out / safe_name(g.student)
         folder.mkdir(exist_ok=True)

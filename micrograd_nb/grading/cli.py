@@ -140,7 +140,13 @@ def _one(args, limits: Limits, isolation: Isolation) -> int:
 
 
 def _class(args, limits: Limits, isolation: Isolation) -> int:
-    from .classroom import class_exercises, find_submissions, grade_class, write_class
+    from .classroom import (
+        class_exercises,
+        find_submissions,
+        grade_class,
+        prepare_out,
+        write_class,
+    )
     from .summary import plot_summary, summarize, summary_table
 
     submissions = find_submissions(args.submissions)
@@ -154,6 +160,8 @@ def _class(args, limits: Limits, isolation: Isolation) -> int:
         )
         return 2
     exercises = class_exercises(submissions, args.exercise)
+    if args.out:
+        prepare_out(args.out)
     graded = grade_class(
         submissions, exercises, limits, isolation, args.jobs, progress=not args.no_progress
     )

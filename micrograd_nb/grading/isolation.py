@@ -11,6 +11,7 @@ Not as root, learner code shares the grader's uid: no process may be started at 
 from __future__ import annotations
 
 import ast
+import fcntl
 import grp
 import os
 import pwd
@@ -66,7 +67,7 @@ class Isolation:
     as_root: bool = field(default_factory=lambda: os.geteuid() == 0)
     landlock: int = field(default_factory=confine.landlock_abi)
     processes: int = 16  # per test, under a uid of its own
-    _taken: set = field(default_factory=set, repr=False)
+    _taken: dict = field(default_factory=dict, repr=False)  # uid -> its lock file
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +111,11 @@ class Isolation:
         ]
         return lines
 
+    @property
+    def guards_files(self) -> bool:
+        """Whether learner code is kept from writing the grader's files (own uid or Landlock)."""
+        return self.as_root or self.landlock >= 1
+
     def processes_limit(self) -> int:
         return self.processes if self.as_root else 0
 
@@ -129,20 +135,42 @@ class Isolation:
         if uid is not None:
             kill_uid(uid)
             with self._lock:
-                self._taken.discard(uid)
+                os.close(self._taken.pop(uid))
             workdir = os.path.dirname(workdir)
         shutil.rmtree(workdir, ignore_errors=True)
 
     def _free_uid(self) -> int:
+        """A uid no account, no process and no other grader on this machine uses."""
         with self._lock:
             for uid in self.uids:
-                if uid in self._taken or _has_account(uid) or processes_of(uid):
+                if uid in self._taken or _has_account(uid):
                     continue
-                self._taken.add(uid)
+                lock = _lock_uid(uid)
+                if lock is None:
+                    continue  # another grader holds it
+                if processes_of(uid):
+                    os.close(lock)
+                    continue
+                self._taken[uid] = lock
                 return uid
         raise IsolationError(
             f"no free uid in {self.uids.start}-{self.uids.stop - 1} for learner code (--uids)"
         )
+
+
+def _lock_uid(uid: int) -> int | None:
+    """An exclusive lock on `uid` among graders (held until its file descriptor is closed)."""
+    folder = os.path.join(tempfile.gettempdir(), "micrograd_nb-grade-uids")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if os.stat(folder).st_uid != 0:
+        raise IsolationError(f"{folder} should belong to root: remove it and grade again")
+    fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _has_account(uid: int) -> bool:

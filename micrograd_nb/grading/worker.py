@@ -1,10 +1,12 @@
 """The sandboxed side of the autograder: run learner code, call its functions, report results.
 
-Started by `sandbox.py` as `python -I worker.py PARENT_PID [UID GID MODULE...]` (NumPy only, not the
-package); started by root, it loads MODULEs then becomes UID:GID. It reads one job (JSON line) on stdin,
-confines itself (`confine.py`: no_new_privs, Landlock, rlimits), runs the learner's code and
-calls the requested functions, waiting on stdin for a go-ahead before each test. Results go out
-one JSON line per event on a private copy of the original stdout; the learner's own prints are captured (capped) and never mixed with results.
+Started by `sandbox.py` as `python -I worker.py PARENT_PID UID GID MODULE...` (NumPy only, not
+the package), it loads the MODULEs, becomes UID:GID (unless "-": the grader is not root) and
+drops every capability. Then it reads one job (JSON line) on stdin, confines itself
+(`confine.py`: no_new_privs, Landlock, rlimits), runs the learner's code and calls the requested
+functions, waiting on stdin for a go-ahead before each test. Results go out one JSON line per
+event on a private copy of the original stdout; the learner's own prints are captured (capped)
+and never mixed with results.
 It only *reports* what the learner's functions return: the verdict is given by the parent
 process, which never runs learner code, so tampering with anything in here changes nothing.
 """
@@ -84,9 +86,9 @@ def _confine(job: dict) -> dict:
     """Everything the learner's code must not undo, put in place before it is compiled."""
     confine = _load("confine")
     confine.no_new_privs()
-    landlock = confine.landlock(
-        confine.python_paths(os.path.dirname(HERE)), os.open(".", os.O_PATH | os.O_CLOEXEC)
-    )
+    workdir = os.open(".", os.O_PATH | os.O_CLOEXEC)
+    landlock = confine.landlock(confine.python_paths(os.path.dirname(HERE)), workdir)
+    os.close(workdir)
     confine.set_limits(int(job["memory_mb"]), int(job["cpu_seconds"]), int(job["processes"]))
     return {"landlock": landlock}
 
@@ -96,7 +98,8 @@ def _safely(describe, *args) -> str:
     try:
         return str(describe(*args))
     except BaseException:  # noqa: BLE001 - a __str__ that raises must not crash the worker
-        return f"raised {type(args[-1]).__name__} (whose message could not be printed)"
+        err = next((a for a in args if isinstance(a, BaseException)), None)
+        return f"raised {type(err).__name__} (whose message could not be printed)"
 
 
 def _preload(extra: list[str]) -> None:
@@ -109,15 +112,33 @@ def _preload(extra: list[str]) -> None:
             pass
 
 
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _error_text(core, name: str, err: BaseException) -> str:
+    text = _safely(core.describe_error, name, err, core._learner_line(err))
+    if isinstance(err, BlockingIOError):  # fork() under RLIMIT_NPROC
+        text += ": the grader does not let your code start processes"
+    return text
+
+
 def main() -> None:
     encode = _load("encode")
     functions = _load("functions").FUNCTIONS
     core = _load("core")
     table = {name: pair[0] for name, pair in functions.items()}
     confine = _load("confine")
-    if len(sys.argv) > 3:  # started by root: become the learner's uid before reading the job
-        _preload(sys.argv[4:])
+    _preload(sys.argv[4:])
+    if sys.argv[2] != "-":  # started by root: become the learner's uid before reading the job
         confine.become(int(sys.argv[2]), int(sys.argv[3]))
+    confine.drop_capabilities()
     # Die with the grader (set after the uid change, which clears it).
     confine.die_with_parent(int(sys.argv[1]))
     # The grader's pipe: the job on its first line, then one line per test as a go-ahead, so
@@ -162,6 +183,7 @@ def main() -> None:
     for test in job["tests"]:
         if not control.readline():
             break  # the grader is gone
+        _reap()  # what the last test started was killed: its zombies must not count as processes
         emit({"event": "start", "test": test["index"]})
         name = test["function"]
         function = namespace.get(name)
@@ -176,7 +198,7 @@ def main() -> None:
                 kwargs = encode.decode(case["kwargs"], table)
                 value = function(*args, **kwargs)
             except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-                event["error"] = _safely(core.describe_error, name, err, core._learner_line(err))
+                event["error"] = _error_text(core, name, err)
                 emit(event)
                 break
             try:
