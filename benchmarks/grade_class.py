@@ -37,7 +37,7 @@ KINDS = {  # kind: (how many, code)
     ),
     "stub": (8, "def mul_backward(x, y, grad):\n    raise NotImplementedError\n"),
     "hostile: kill the grader": (
-        4,
+        6,
         "import os, signal\ndef mul_backward(x, y, grad):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
         + GOOD_POW,
     ),

@@ -86,7 +86,8 @@ def plot_summary(tests: list[TestSummary], path: str | Path) -> Path:
     positions = list(range(len(labels)))[::-1]
     ax.barh(positions, [100 * s for s in shares], color=colours)
     ax.set_yticks(positions, labels, fontsize=8)
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 110)  # room for the label of a full bar
+    ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("% of the class")
     ax.set_title("Passed (green) and the named mistakes made (red), per test")
     for y, s in zip(positions, shares):
