@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_nb.grading import sandbox
-from micrograd_nb.grading.isolation import DEFAULT_UIDS, processes_of
+from micrograd_nb.grading import confine, sandbox
+from micrograd_nb.grading.isolation import DEFAULT_UIDS, Isolation, processes_of
 
 NOBODY = 65534
 MODES = ["root", "unprivileged"] if os.geteuid() == 0 else ["unprivileged"]
@@ -131,11 +131,12 @@ HOSTILE = [
         {"root": ["PermissionError"], "unprivileged": ["PermissionError"]},
         "mul",
     ),
-    (
+    (  # at the top level, where the load time limit (30 s) leaves room for 70 MB even under load
         "flood-the-output",
-        "import os\ndef mul_backward(x, y, grad):\n    print('x' * 10**7)\n    for fd in range(3, 12):\n        try:\n            os.write(fd, b'{{' * 70 * 2**20)\n        except OSError:\n            pass\n    return y * grad, x * grad\n",
-        {"root": ["far too much data"], "unprivileged": ["far too much data"]},
-        "mul",
+        "import os\nprint('x' * 10**7)\nfor fd in range(1, 12):\n    try:\n        os.write(fd, b'{{' * 70 * 2**20)\n    except OSError:\n        pass\n"
+        + GOOD_MUL,
+        {"root": ["produced too much output while loading"], "unprivileged": ["too much output"]},
+        "all",
     ),
     (
         "sleep-past-the-time-limit",
@@ -145,7 +146,8 @@ HOSTILE = [
     ),
     (
         "exhaust-memory",
-        "def mul_backward(x, y, grad):\n    hoard = [bytearray(2**26) for _ in range(64)]\n    return y * grad, x * grad\n",
+        # Address space runs out at --memory-mb whether or not the pages are touched.
+        "import numpy as np\ndef mul_backward(x, y, grad):\n    hoard = [np.empty(2**25) for _ in range(64)]\n    return y * grad, x * grad\n",
         {"root": ["MemoryError"], "unprivileged": ["MemoryError"]},
         "mul",
     ),
@@ -330,3 +332,76 @@ def test_a_submission_that_kills_the_grader_still_gets_its_results_json(mode):
         assert "sandbox:" in data["output"] and "sandbox:" in proc.stdout
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+# ---- the building blocks, each alone in a fresh process ------------------------------------------
+CONFINED = """
+import ctypes, os, sys
+sys.path.insert(0, {grading!r})
+import confine
+confine.no_new_privs()
+{setup}
+def attempt(what, action):
+    try:
+        action()
+        print(what, "allowed")
+    except OSError as err:
+        print(what, type(err).__name__)
+{attempts}
+"""
+
+
+def _confined(setup: str, attempts: str, cwd: Path) -> dict:
+    code = CONFINED.format(grading=str(GRADER_FILE.parent), setup=setup, attempts=attempts)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+
+
+def test_seccomp_blocks_signals_and_tracing_of_other_processes(tmp_path):
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        seen = _confined(
+            "assert confine.deny_other_processes()",
+            f"attempt('kill-parent', lambda: os.kill(os.getppid(), 0))\n"
+            f"attempt('kill-bystander', lambda: os.kill({bystander.pid}, 9))\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "def trace():\n"
+            "    if libc.ptrace(16, os.getppid(), 0, 0) != 0:\n"
+            "        raise OSError(ctypes.get_errno(), 'ptrace')\n"
+            "attempt('ptrace-parent', trace)\n",
+            tmp_path,
+        )
+        assert seen["kill-parent"] == seen["kill-bystander"] == "PermissionError"
+        assert seen["ptrace-parent"] == "PermissionError"
+        assert bystander.poll() is None  # still alive
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_landlock_leaves_python_readable_and_only_the_working_directory_writable(tmp_path):
+    if confine.landlock_abi() < 1:  # an old kernel: the report must say so
+        assert any("Landlock not available" in line for line in Isolation().describe())
+        return
+    secret = tmp_path / "other_student.py"
+    secret.write_text("answer = 42\n")
+    secret.chmod(0o644)
+    work = tmp_path / "work"
+    work.mkdir()
+    seen = _confined(
+        f"fd = os.open('.', os.O_PATH)\n"
+        f"assert confine.landlock(confine.python_paths({str(GRADER_FILE.parents[1])!r}), fd) >= 1",
+        f"attempt('read-secret', lambda: open({str(secret)!r}).read())\n"
+        f"attempt('write-secret', lambda: open({str(secret)!r}, 'a'))\n"
+        "attempt('write-here', lambda: open('mine.txt', 'w').write('ok'))\n"
+        "attempt('import-json', lambda: __import__('json'))\n"
+        "attempt('tcp', lambda: __import__('socket').create_connection(('127.0.0.1', 9), 1))\n",
+        work,
+    )
+    assert seen["read-secret"] == seen["write-secret"] == "PermissionError"
+    assert seen["write-here"] == "allowed" and seen["import-json"] == "allowed"
+    assert seen["tcp"] == "PermissionError"
+    assert (work / "mine.txt").read_text() == "ok"

@@ -106,6 +106,7 @@ class Isolation:
         else:
             lines.append("Landlock not available: files readable by its user stay readable")
         lines += [
+            "seccomp: no signal, ptrace or memory access to any other process",
             "no_new_privs, dies with the grader, the grader's memory not readable (not dumpable)",
             "limits: CPU time, address space, no file growth, no core files, 64 open files",
         ]

@@ -2,8 +2,8 @@
 
 Started by `sandbox.py` as `python -I worker.py PARENT_PID UID GID MODULE...` (NumPy only, not
 the package), it loads the MODULEs, becomes UID:GID (unless "-": the grader is not root) and
-drops every capability. Then it reads one job (JSON line) on stdin, confines itself
-(`confine.py`: no_new_privs, Landlock, rlimits), runs the learner's code and calls the requested
+drops every capability. Then it reads one job (JSON line) on stdin, confines itself (`confine.py`:
+no_new_privs, seccomp, Landlock, rlimits), runs the learner's code and calls the requested
 functions, waiting on stdin for a go-ahead before each test. Results go out one JSON line per
 event on a private copy of the original stdout; the learner's own prints are captured (capped)
 and never mixed with results.
@@ -86,6 +86,7 @@ def _confine(job: dict) -> dict:
     """Everything the learner's code must not undo, put in place before it is compiled."""
     confine = _load("confine")
     confine.no_new_privs()
+    confine.deny_other_processes()
     workdir = os.open(".", os.O_PATH | os.O_CLOEXEC)
     landlock = confine.landlock(confine.python_paths(os.path.dirname(HERE)), workdir)
     os.close(workdir)
