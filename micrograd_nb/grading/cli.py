@@ -28,8 +28,8 @@ def _uids(text: str) -> range:
         raise argparse.ArgumentTypeError(
             f"expected FIRST-LAST, e.g. 64000-64999, got {text!r}"
         ) from None
-    if not 0 < start <= stop:
-        raise argparse.ArgumentTypeError(f"expected 0 < FIRST <= LAST, got {text!r}")
+    if not 0 < start <= stop < 2**32 - 1:  # uid 0 is root and (uid_t)-1 means "no change"
+        raise argparse.ArgumentTypeError(f"expected 0 < FIRST <= LAST < 4294967295, got {text!r}")
     return range(start, stop + 1)
 
 
@@ -160,6 +160,12 @@ def _class(args, limits: Limits, isolation: Isolation) -> int:
         )
         return 2
     exercises = class_exercises(submissions, args.exercise)
+    if not exercises:
+        print(
+            "no exercise function found in any submission: name one with --exercise",
+            file=sys.stderr,
+        )
+        return 2
     if args.out:
         prepare_out(args.out)
     graded = grade_class(

@@ -291,6 +291,11 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             line = event.get("line")
             where = f" at {source.where(int(line))}" if isinstance(line, int) else ""
             reason = f"your code failed while loading{where}: {event.get('error')}"
+        elif isinstance(event, dict) and event.get("event") == "sandbox_error":
+            reason = (
+                f"internal error of the grader: it could not switch to an unprivileged uid "
+                f"({event.get('error')}); the instructor can choose others with --uids"
+            )
         elif event == "timeout":
             reason = f"your code did not finish loading within {limits.load_timeout:g} s (an infinite loop at the top level?)"
         elif event == "too-much-output":

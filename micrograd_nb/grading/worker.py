@@ -138,7 +138,12 @@ def main() -> None:
     confine = _load("confine")
     _preload(sys.argv[4:])
     if sys.argv[2] != "-":  # started by root: become the learner's uid before reading the job
-        confine.become(int(sys.argv[2]), int(sys.argv[3]))
+        try:
+            confine.become(int(sys.argv[2]), int(sys.argv[3]))
+        except OSError as err:  # e.g. a uid outside a container's user namespace
+            print(json.dumps({"event": "sandbox_error", "error": f"uid {sys.argv[2]}: {err}"}))
+            sys.stdout.flush()
+            os._exit(3)
     confine.drop_capabilities()
     # Die with the grader (set after the uid change, which clears it).
     confine.die_with_parent(int(sys.argv[1]))
