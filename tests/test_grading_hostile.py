@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -332,6 +333,80 @@ def test_a_submission_that_kills_the_grader_still_gets_its_results_json(mode):
         assert "sandbox:" in data["output"] and "sandbox:" in proc.stdout
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _workers_of(parent: int) -> list[int]:
+    """Live sandbox workers whose parent is `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if (
+            b"grading/worker.py" in cmdline
+            and fields.get("PPid", "").strip() == str(parent)
+            and not fields.get("State", "").strip().startswith("Z")
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_sandboxed_process_dies_with_the_grader(mode):
+    base = _workspace(mode)
+    try:
+        sub = base / "class" / "sub.py"
+        sub.write_text(  # names its process "asleep" (PR_SET_NAME) once in the learner's code
+            "import ctypes, time\ndef mul_backward(x, y, grad):\n"
+            "    ctypes.CDLL(None).prctl(15, b'asleep', 0, 0, 0)\n    time.sleep(60)\n"
+        )
+        if mode == "unprivileged" and os.geteuid() == 0:
+            for path in [base, *base.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+        command = _grader_command(mode, str(sub), "--timeout", "60")
+        grader = subprocess.Popen(
+            command, cwd=base, stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        pid = grader.pid
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            # setpriv execs the grader in place: the grader keeps the pid
+            workers = _workers_of(pid)
+            if workers:
+                break
+            time.sleep(0.1)
+        assert workers, "no sandbox worker started"
+        while time.monotonic() < deadline and not any(_name(w) == "asleep" for w in workers):
+            time.sleep(0.1)
+        assert any(_name(w) == "asleep" for w in workers)
+        grader.kill()
+        grader.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+            Path(f"/proc/{w}").exists() and _alive(w) for w in workers
+        ):
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 # ---- the building blocks, each alone in a fresh process ------------------------------------------
