@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,13 @@ def test_expect_close_mistake_matches_arrays():
             "dW", np.ones((2, 2)), 2 * np.ones((2, 2)), mistakes=[(np.ones((2, 2)), "hint")]
         )
     assert caught.value.mistake == "hint"
+
+
+def test_an_unknown_user_to_run_learner_code_as_is_refused_as_root(tmp_path, capsys):
+    (tmp_path / "a.py").write_text(GOOD)
+    code = main([str(tmp_path / "a.py"), "--user", "no-such-user-mg"])
+    captured = capsys.readouterr()
+    if os.geteuid() == 0:
+        assert code == 2 and "no user 'no-such-user-mg'" in captured.err
+    else:  # not root: learner code runs as the grader's own user, as the report says
+        assert code == 0 and "as the grader's own user" in captured.out

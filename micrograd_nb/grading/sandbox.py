@@ -1,9 +1,11 @@
 """Run a learner's functions in a separate, limited process and judge the results here.
 
 One child process per exercise runs the learner's code once and then every test in turn
-(`worker.py`). This side watches the clock: a test that hangs or kills its process gets 0 with
-the reason, the child is killed (its whole process group) and a fresh one continues with the next
-test, so no other result is lost. The judge runs in this process, on decoded plain data only.
+(`worker.py`), under the containment of `isolation.py` (its own uid as root) and `confine.py`.
+This side watches the clock: a test that hangs or kills its process gets 0 with the reason, the
+child is killed (as root, every process of its uid) and a fresh one continues with the next test,
+so no other result is lost. After each test, processes the learner's code left running are
+killed and the test scores 0. The judge runs in this process, on decoded plain data only.
 """
 
 from __future__ import annotations
@@ -58,16 +60,20 @@ class _Child:
         drop = [str(self.uid), str(isolation.gid)] if self.uid is not None else ["-", "-"]
         drop += preloadable(job["source"])
         job = {**job, "processes": isolation.processes_limit()}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER), str(os.getpid()), *drop],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=cwd,
-            env=env,
-            umask=0o077,
-            start_new_session=True,  # its own process group, killed as a whole
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER), str(os.getpid()), *drop],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=cwd,
+                env=env,
+                umask=0o077,
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+        except BaseException:
+            isolation.release(self.uid, cwd)
+            raise
         self.cwd = cwd
         self.send(json.dumps(job))
         os.set_blocking(self.proc.stdout.fileno(), False)
