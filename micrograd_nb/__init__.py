@@ -23,6 +23,9 @@ from .tensor import Tensor
 from .training import fit
 from .value import Value
 from .viz import draw
+from .viz.failure import install_error_display
+
+install_error_display()  # in a Jupyter kernel: an operation's error shows its graph
 
 __version__ = "0.1.0"
 

@@ -95,15 +95,7 @@ class VoilaServer:
     def start(self) -> VoilaServer:
         """Start Voilà and wait until it serves its static files (no kernel is started by that)."""
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        command = [
-            str(voila_executable()),
-            str(self.notebook),
-            "--no-browser",
-            f"--port={self.port}",
-            "--Voila.ip=127.0.0.1",
-            "--show_tracebacks=True",
-            *self.extra_args,
-        ]
+        command = self.command()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
         # A session of its own, so that stop() can end Voilà and every kernel it started.
@@ -122,9 +114,24 @@ class VoilaServer:
             raise
         return self
 
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
+            str(voila_executable()),
+            str(self.notebook),
+            "--no-browser",
+            f"--port={self.port}",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True",
+            *self.extra_args,
+        ]
+
+    #: a static file the server answers with once it is ready
+    probe_path = "voila/static/favicon.ico"
+
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        probe = self.url + "voila/static/favicon.ico"
+        probe = self.url + self.probe_path
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -177,6 +184,32 @@ class VoilaServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class LabServer(VoilaServer):
+    """JupyterLab on 127.0.0.1:<free port> without a token, its root the notebook's folder;
+    `.notebook_url` opens the notebook. Stopped like Voilà (process group and kernels)."""
+
+    probe_path = "static/favicon.ico"
+
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).with_name("jupyter-lab")),
+            "--no-browser",
+            f"--port={self.port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={self.notebook.parent}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+            *self.extra_args,
+        ]
+
+    @property
+    def notebook_url(self) -> str:
+        return f"{self.url}lab/tree/{self.notebook.name}"
 
 
 def _descendants(pid: int) -> list[int]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import anomaly as _anomaly
+from . import failure as _failure
 from .anomaly import _state as _anomaly_mode
 from .graph import Node
 from .mode import _state as _grad_mode
@@ -171,7 +172,11 @@ class Function:
         anomaly = _anomaly_mode.enabled
         if anomaly:  # mg.detect_anomaly: remember which line of the learner's code made this op
             ctx.anomaly_site = _anomaly.creation_site()
-        out = cls.forward(ctx, *[x.data for x in nodes], **options)
+        try:
+            out = cls.forward(ctx, *[x.data for x in nodes], **options)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            _failure.record_forward(err, ctx)
+            raise
         if anomaly:
             _anomaly.check_forward(ctx, out)
         requires_grad = _grad_mode.enabled and True in ctx.needs_input_grad

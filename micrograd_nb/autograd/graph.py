@@ -15,6 +15,7 @@ from typing import Any
 
 from .anomaly import _state as _anomaly_mode
 from .anomaly import check_backward
+from .failure import BackwardFailures
 from .mode import enable_grad, no_grad
 
 
@@ -147,8 +148,9 @@ def backpropagate(order: Sequence[Node], grads: dict, create_graph: bool) -> dic
     so the returned gradients are differentiable themselves.
     """
     mode = enable_grad() if create_graph else no_grad()
-    with mode:
-        for node in reversed(order):
+    # BackwardFailures yields reversed(order) and, on an error, records the failing node on it.
+    with mode, BackwardFailures(order, grads) as steps:
+        for node in steps:
             ctx = node._ctx
             if ctx is None:
                 continue

@@ -94,19 +94,22 @@ def _submission_files(folder: Path) -> list[Path]:
     return files
 
 
-def class_exercises(submissions: list[Submission], requested: list[str] | None) -> list[str]:
+def class_exercises(
+    submissions: list[Submission], requested: list[str] | None, known: dict | None = None
+) -> list[str]:
     """The exercises everyone is graded on: those asked for, else every one a submission has."""
     from .cli import detect_exercises
 
+    known = EXERCISES if known is None else known
     if requested:
         return list(requested)
     found: set[str] = set()
     for sub in submissions:
         try:
-            found.update(detect_exercises(read_submission(sub.path)))
+            found.update(detect_exercises(read_submission(sub.path), known))
         except (SubmissionError, OSError):
             continue
-    return [name for name in EXERCISES if name in found]
+    return [name for name in known if name in found]
 
 
 def grade_class(
@@ -116,12 +119,14 @@ def grade_class(
     isolation: Isolation | None = None,
     jobs: int = 1,
     progress: bool = True,
+    known: dict | None = None,
 ) -> list[Graded]:
     """Grade every submission on `exercises`, `jobs` at a time; results in submission order."""
+    known = EXERCISES if known is None else known
     graded: dict[int, Graded] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
-            pool.submit(_grade_one, sub, exercises, limits, isolation): k
+            pool.submit(_grade_one, sub, exercises, limits, isolation, known): k
             for k, sub in enumerate(submissions)
         }
         bar = tqdm(
@@ -138,12 +143,12 @@ def grade_class(
     return [graded[k] for k in range(len(submissions))]
 
 
-def _grade_one(sub: Submission, exercises, limits, isolation) -> Graded:
+def _grade_one(sub: Submission, exercises, limits, isolation, known) -> Graded:
     """One student's results; whatever goes wrong becomes 0 points with a reason, never a raise."""
     from .cli import grade
 
     try:
-        results, notes = grade(str(sub.path), exercises, limits, isolation)
+        results, notes = grade(str(sub.path), exercises, limits, known, isolation)
     except Exception:  # noqa: BLE001 - a grader bug on one student must not stop the class
         reason = "internal error of the grader:\n" + traceback.format_exc(limit=3)
         results, notes = [TestResult("submission", "grade", 0.0, 1.0, reason)], [reason]
@@ -153,7 +158,7 @@ def _grade_one(sub: Submission, exercises, limits, isolation) -> Graded:
         results = [
             TestResult(name, t.name, 0.0, t.points, reason)
             for name in exercises
-            for t in EXERCISES[name].tests
+            for t in known[name].tests
         ]
     return Graded(sub.student, sub.path, results, notes)
 

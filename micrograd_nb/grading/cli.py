@@ -1,6 +1,8 @@
 """`python -m micrograd_nb.grade SUBMISSION... [--exercise NAME] [--json results.json] [--out DIR]`.
 
 One submission: its report on the terminal (and Gradescope's results.json with `--json`).
+`--exercises my_course.py` adds an instructor's exercises; `python -m micrograd_nb.grade bundle
+...` writes a Gradescope autograder (see `gradescope.py`).
 Several, a folder, or `--out DIR`: the whole class, `-j N` at a time, with a progress bar; per
 student a feedback file and a results.json, `grades.csv` and the class summary (`summary.txt`,
 `summary.png`) in DIR.
@@ -14,7 +16,8 @@ import traceback
 from pathlib import Path
 
 from .checks import EXERCISES
-from .core import TestResult
+from .core import Exercise, TestResult
+from .course_file import ExerciseFileError, catalogue
 from .extract import Source, SubmissionError, defined_names, read_submission
 from .isolation import DEFAULT_UIDS, DEFAULT_USER, Isolation, IsolationError
 from .report import gradescope_json, text_report, write_json
@@ -53,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         f"submissions define. Names: {', '.join(EXERCISES)}",
     )
     p.add_argument(
+        "--exercises",
+        metavar="FILE",
+        help="an instructor's exercise file (Python) whose exercises are graded too",
+    )
+    p.add_argument(
         "--json", metavar="PATH", help="one submission: write Gradescope's results.json here"
     )
     p.add_argument(
@@ -82,52 +90,56 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def detect_exercises(source: Source) -> list[str]:
+def detect_exercises(source: Source, known: dict[str, Exercise] | None = None) -> list[str]:
     """The exercises a submission is for: named in its notebook, else those whose functions it defines."""
-    if source.exercise in EXERCISES:
+    known = EXERCISES if known is None else known
+    if source.exercise in known:
         return [source.exercise]
     names = defined_names(source.text)
-    return [e.name for e in EXERCISES.values() if names & set(e.functions)]
+    return [e.name for e in known.values() if names & set(e.functions)]
 
 
 def grade(
     submission: str,
     exercises: list[str] | None = None,
     limits: Limits | None = None,
+    known: dict[str, Exercise] | None = None,
     isolation: Isolation | None = None,
 ):
-    """(results, notes) for a submission; never raises for anything the submission does."""
+    """(results, notes) for a submission; never raises for anything the submission does.
+
+    `known` is the catalogue to grade from (default: the built-in exercises).
+    """
+    known = EXERCISES if known is None else known
     notes: list[str] = []
     try:
         source = read_submission(submission)
     except SubmissionError as err:
         return [TestResult("submission", "read the submission", 0.0, 1.0, str(err))], [str(err)]
-    unknown = [name for name in exercises or [] if name not in EXERCISES]
+    unknown = [name for name in exercises or [] if name not in known]
     if unknown:
-        reason = f"unknown exercise {', '.join(unknown)}; known: {', '.join(EXERCISES)}"
+        reason = f"unknown exercise {', '.join(unknown)}; known: {', '.join(known)}"
         return [TestResult("submission", "choose the exercise", 0.0, 1.0, reason)], [reason]
-    exercises = exercises or detect_exercises(source)
+    exercises = exercises or detect_exercises(source, known)
     if not exercises:
-        expected = "; ".join(f"{e.name}: {', '.join(e.functions)}" for e in EXERCISES.values())
+        expected = "; ".join(f"{e.name}: {', '.join(e.functions)}" for e in known.values())
         reason = f"no exercise function found in the submission. Expected one of: {expected}"
         return [TestResult("submission", "find the exercise functions", 0.0, 1.0, reason)], [reason]
     results: list[TestResult] = []
     for name in exercises:
         try:
-            results += run_exercise(source, EXERCISES[name], limits, isolation)
+            results += run_exercise(source, known[name], limits, isolation)
         except Exception:  # noqa: BLE001 - a grader bug in one exercise must not lose the others
             reason = "internal error of the grader:\n" + traceback.format_exc(limit=3)
-            results += [
-                TestResult(name, t.name, 0.0, t.points, reason) for t in EXERCISES[name].tests
-            ]
+            results += [TestResult(name, t.name, 0.0, t.points, reason) for t in known[name].tests]
     notes.append(f"graded: {', '.join(exercises)}")
     return results, notes
 
 
-def _one(args, limits: Limits, isolation: Isolation) -> int:
+def _one(args, limits: Limits, known: dict[str, Exercise], isolation: Isolation) -> int:
     submission = args.submissions[0]
     try:
-        results, notes = grade(submission, args.exercise, limits, isolation)
+        results, notes = grade(submission, args.exercise, limits, known, isolation)
         code = 0
     except Exception:  # noqa: BLE001 - a bug of the grader itself: still write a result
         reason = "internal error of the grader:\n" + traceback.format_exc(limit=5)
@@ -139,7 +151,7 @@ def _one(args, limits: Limits, isolation: Isolation) -> int:
     return code
 
 
-def _class(args, limits: Limits, isolation: Isolation) -> int:
+def _class(args, limits: Limits, known: dict[str, Exercise], isolation: Isolation) -> int:
     from .classroom import (
         class_exercises,
         find_submissions,
@@ -153,13 +165,11 @@ def _class(args, limits: Limits, isolation: Isolation) -> int:
     if not submissions:
         print(f"no submissions (.py, .ipynb) in {' '.join(args.submissions)}", file=sys.stderr)
         return 2
-    unknown = [name for name in args.exercise or [] if name not in EXERCISES]
+    unknown = [name for name in args.exercise or [] if name not in known]
     if unknown:
-        print(
-            f"unknown exercise {', '.join(unknown)}; known: {', '.join(EXERCISES)}", file=sys.stderr
-        )
+        print(f"unknown exercise {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return 2
-    exercises = class_exercises(submissions, args.exercise)
+    exercises = class_exercises(submissions, args.exercise, known)
     if not exercises:
         print(
             "no exercise function found in any submission: name one with --exercise",
@@ -169,7 +179,7 @@ def _class(args, limits: Limits, isolation: Isolation) -> int:
     if args.out:
         prepare_out(args.out)
     graded = grade_class(
-        submissions, exercises, limits, isolation, args.jobs, progress=not args.no_progress
+        submissions, exercises, limits, isolation, args.jobs, not args.no_progress, known
     )
     tests = summarize(graded)
     table = summary_table(graded, tests)
@@ -187,8 +197,18 @@ def _class(args, limits: Limits, isolation: Isolation) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bundle"]:
+        from .gradescope import bundle_main
+
+        return bundle_main(argv[1:])
     args = _parser().parse_args(argv)
     limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
+    try:
+        known = catalogue(args.exercises)
+    except ExerciseFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     try:
         isolation = Isolation(user=args.user, uids=args.uids)
     except IsolationError as err:
@@ -198,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json and not one:
         print("--json is for one submission; use --out DIR for several", file=sys.stderr)
         return 2
-    return _one(args, limits, isolation) if one else _class(args, limits, isolation)
+    return (_one if one else _class)(args, limits, known, isolation)
 
 
 if __name__ == "__main__":

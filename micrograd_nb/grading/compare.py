@@ -23,8 +23,10 @@ def fmt(value: Any, digits: int = 6) -> str:
 
 def fmt_input(value: Any) -> str:
     """An input value, short: 2 for 2.0, 0.8371 for 0.83710293, a shape for an array."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.ndim:
         return f"array of shape {value.shape}"
+    if isinstance(value, np.ndarray):
+        value = value.item()
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float, np.floating, np.integer)):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.failure import record_call
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -106,7 +107,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, ...)")
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
-        output = self.forward(*inputs, **kwargs)
+        try:
+            output = self.forward(*inputs, **kwargs)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            own = {k: p for k, p in self.__dict__.get("_parameters", {}).items() if p is not None}
+            record_call(err, type(self).__name__, inputs, parameters=own)
+            raise
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, inputs, output)

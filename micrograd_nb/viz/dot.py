@@ -16,6 +16,8 @@ import numpy as np
 from ..autograd import Node, topological_order
 from . import colors
 from .clusters import ParameterNames, common_module
+from .collapse import collapse_modules, edge_lines
+from .format import dot_string as _escape
 from .format import format_grad, format_number, format_shape, format_values, shorten
 
 #: stands for "this adjoint is not known yet" (the stepper draws such fields empty)
@@ -23,6 +25,12 @@ BLANK = object()
 
 HIGHLIGHT_COLOR = "#d62728"
 BROADCAST_COLOR = "#e6550d"
+FAILED_FILL = "#fde0dd"
+#: Graphviz attributes of the red node of an operation that raised
+FAILED_STYLE = (
+    f'shape=box, style="filled,bold", fillcolor="{FAILED_FILL}", color="{HIGHLIGHT_COLOR}", '
+    'fontcolor="#67000d", penwidth=3'
+)
 
 
 @dataclass
@@ -47,6 +55,15 @@ class DrawOptions:
 
 
 @dataclass
+class FailureMark:
+    """An operation that raised, drawn red: fed by `inputs` (forward), or `op_of`'s operation."""
+
+    label: str
+    inputs: Sequence[Node] = ()  # forward: a red node with an edge from each input
+    op_of: Node | None = None  # backward: the node whose operation's rule raised
+
+
+@dataclass
 class DotGraph:
     """The DOT source plus what the drawing contains."""
 
@@ -54,6 +71,9 @@ class DotGraph:
     node_ids: dict[int, str] = field(default_factory=dict)  # id(node) -> DOT node name
     shown: int = 0  # value nodes drawn
     total: int = 0  # value nodes in the graph
+    cluster_paths: dict[str, str] = field(default_factory=dict)  # "cluster_2" -> "layers.0"
+    collapsed_paths: dict[str, str] = field(default_factory=dict)  # "collapsed_0" -> "layers.0"
+    nodes: list = field(default_factory=list)  # the value nodes drawn, in the order of node_ids
 
 
 def _size(options: DrawOptions) -> str:
@@ -122,12 +142,15 @@ def build_dot(
     display_names: dict[int, str] | None = None,
     highlight: frozenset[int] | set[int] = frozenset(),
     title: str = "",
+    failure: FailureMark | None = None,
+    collapsed: frozenset[str] | set[str] = frozenset(),
 ) -> DotGraph:
     """The DOT text of the graph that produced `roots`.
 
     `grad_of(node)` replaces `node.grad` (the stepper passes adjoints found so far, `BLANK`
     for unknown ones); `display_names` gives nodes names to show; `highlight` holds ids of nodes
-    to outline.
+    to outline; `failure` marks an operation that raised; `collapsed` module paths are drawn
+    as one box each.
     """
     if isinstance(roots, Node):
         roots = [roots]
@@ -151,8 +174,9 @@ def build_dot(
     cluster_of = _assign_clusters(roots, kept, names) if names.module_of else {}
 
     lines_by_cluster: dict[str, list[str]] = {}
-    edges: list[str] = []
+    edges: list[tuple[str, str, str]] = []  # (from, to, attributes)
     cut_ops: list[str] = []
+    failed_op = id(failure.op_of) if failure is not None and failure.op_of is not None else None
     for node in kept:
         nid = node_ids[id(node)]
         lines = lines_by_cluster.setdefault(cluster_of.get(id(node), ""), [])
@@ -160,8 +184,11 @@ def build_dot(
         ctx = node._ctx
         if ctx is None:
             continue
-        lines.append(f'  {nid}_op [label="{_escape(op_text(node))}", shape=ellipse];\n')
-        edges.append(f"  {nid}_op -> {nid};\n")
+        if id(node) == failed_op:
+            lines.append(f'  {nid}_op [label="{_escape(failure.label)}", {FAILED_STYLE}];\n')
+        else:
+            lines.append(f'  {nid}_op [label="{_escape(op_text(node))}", shape=ellipse];\n')
+        edges.append((f"{nid}_op", nid, ""))
         cut = False
         for parent in ctx.inputs:
             pid = node_ids.get(id(parent))
@@ -174,13 +201,22 @@ def build_dot(
                     "\\ngrad summed back"
                 )
                 edges.append(
-                    f'  {pid} -> {nid}_op [color="{BROADCAST_COLOR}", fontcolor="{BROADCAST_COLOR}", '
-                    f'penwidth=2.5, style=bold, label="{text}", fontsize=10];\n'
+                    (
+                        pid,
+                        f"{nid}_op",
+                        f' [color="{BROADCAST_COLOR}", fontcolor="{BROADCAST_COLOR}", '
+                        f'penwidth=2.5, style=bold, label="{text}", fontsize=10]',
+                    )
                 )
             else:
-                edges.append(f"  {pid} -> {nid}_op;\n")
+                edges.append((pid, f"{nid}_op", ""))
         if cut:
             cut_ops.append(f"{nid}_op")
+    if failure is not None and failure.op_of is None:
+        _add_failed_node(failure, node_ids, cluster_of, names, lines_by_cluster, edges)
+    alias, collapsed_paths = collapse_modules(
+        collapsed, kept, node_ids, cluster_of, lines_by_cluster, names
+    )
 
     out = [
         "digraph G {\n",
@@ -193,17 +229,34 @@ def build_dot(
         out.append(f'  labelloc="t";\n  fontsize=9;\n  label=<{legend}>;\n')
     elif title:
         out.append(f'  labelloc="t";\n  label="{_escape(title)}";\n')
-    out.extend(_clusters(lines_by_cluster, names))
-    out.extend(edges)
+    cluster_paths: dict[str, str] = {}
+    out.extend(_clusters(lines_by_cluster, names, cluster_paths))
+    out.extend(edge_lines(edges, alias))
     if cut_ops:
         hidden = total - len(kept)
         out.append(
             f'  more [shape=note, style=filled, fillcolor="#fff7bc", label="… {hidden:,} more nodes\\n'
             f'(graph has {total:,}; max_nodes={options.max_nodes})"];\n'
         )
-        out.extend(f"  more -> {op} [style=dashed];\n" for op in cut_ops)
+        out.extend(edge_lines([("more", op, " [style=dashed]") for op in cut_ops], alias))
     out.append("}\n")
-    return DotGraph("".join(out), node_ids, len(kept), total)
+    return DotGraph("".join(out), node_ids, len(kept), total, cluster_paths, collapsed_paths, kept)
+
+
+def _add_failed_node(failure, node_ids, cluster_of, names, lines_by_cluster, edges) -> None:
+    """The red node of a failed forward, fed by each input, in the module of its parameters
+    (a failing layer) or else of its inputs."""
+    inputs = [x for x in failure.inputs if id(x) in node_ids]
+    paths = [names.module_of[id(x)] for x in inputs if id(x) in names.module_of]
+    paths = paths or [cluster_of[id(x)] for x in inputs if id(x) in cluster_of]
+    cluster = common_module(paths) if paths else ""
+    lines_by_cluster.setdefault(cluster, []).append(
+        f'  failed [label="{_escape(failure.label)}", {FAILED_STYLE}];\n'
+    )
+    for position, node in enumerate(inputs):
+        edges.append(
+            (node_ids[id(node)], "failed", f' [color="{HIGHLIGHT_COLOR}", label="{position}"]')
+        )
 
 
 def _assign_clusters(roots: list[Node], kept: list[Node], names: ParameterNames) -> dict[int, str]:
@@ -266,8 +319,12 @@ def _value_node(node, nid, options, names, grad_of, display_names, highlight) ->
     return f"  {nid} [{', '.join(attrs)}];\n"
 
 
-def _clusters(lines_by_cluster: dict[str, list[str]], names: ParameterNames) -> list[str]:
-    """Nested `subgraph cluster_…` blocks, one per module path, in natural order."""
+def _clusters(
+    lines_by_cluster: dict[str, list[str]], names: ParameterNames, cluster_paths: dict[str, str]
+) -> list[str]:
+    """Nested `subgraph cluster_…` blocks, one per module path, in natural order.
+
+    `cluster_paths` receives each cluster's DOT name and module path."""
     out = list(lines_by_cluster.get("", []))
     # Boxes for modules that hold drawn nodes, and for enclosing modules (Layer around Neuron);
     # plain containers (the list `layers`) would only add frames, so they are left out.
@@ -284,6 +341,7 @@ def _clusters(lines_by_cluster: dict[str, list[str]], names: ParameterNames) -> 
             open_paths.pop()
             out.append("  }\n")
         open_paths.append(path)
+        cluster_paths[f"cluster_{i}"] = path
         title = names.titles.get(path, path)
         out.append(
             f'  subgraph cluster_{i} {{\n  label="{_escape(title)}"; style="rounded,dashed"; '
@@ -304,11 +362,6 @@ def _option_text(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array{format_shape(value.shape)}"
     return str(value)
-
-
-def _escape(text: str) -> str:
-    """Text inside a double-quoted DOT string (newlines become centred line breaks)."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _escape_record(text: str) -> str:

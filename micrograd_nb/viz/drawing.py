@@ -10,6 +10,7 @@ from typing import Any
 from ..autograd import Node
 from .clusters import collect_names
 from .dot import DotGraph, DrawOptions, build_dot
+from .failure import failure_drawing_parts, failure_record
 from .render import INSTALL_HINT, RendererNotFoundError, render_bytes
 
 
@@ -68,7 +69,7 @@ class Drawing:
 
 
 def draw(
-    root: Node | Iterable[Node],
+    root: Node | Iterable[Node] | BaseException,
     *,
     rankdir: str = "LR",
     show_data: bool = True,
@@ -82,6 +83,8 @@ def draw(
 ) -> Drawing:
     """Draw the graph that computed `root`: every value with its data and gradient.
 
+    `root` may also be an error raised by an operation (`except ValueError as err:
+    mg.draw(err)`): the graph that led to it, with the failed operation as a red node.
     - `rankdir`: "LR" (left to right) or "TB" (top to bottom).
     - `show_data` / `show_grad`: which numbers to print in the value nodes.
     - `max_nodes`: larger graphs show the nodes nearest `root` and a "… N more nodes" note.
@@ -100,4 +103,16 @@ def draw(
         max_width=max_width,
     )
     names = collect_names(module, params) if (module is not None or params is not None) else None
+    if isinstance(root, BaseException):
+        parts = failure_drawing_parts(failure_record(root))
+        return Drawing(
+            build_dot(
+                parts["roots"],
+                options,
+                names=names,
+                grad_of=parts["grad_of"],
+                failure=parts["failure"],
+                title=title or parts["title"],
+            )
+        )
     return Drawing(build_dot(root, options, names=names, title=title))

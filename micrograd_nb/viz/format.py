@@ -92,3 +92,8 @@ def shorten(text: str, limit: int = 24) -> str:
     """Cut long text (an index array, say) to `limit` characters with an ellipsis."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def dot_string(text: str) -> str:
+    """Text inside a double-quoted DOT string (newlines become centred line breaks)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

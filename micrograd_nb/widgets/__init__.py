@@ -16,6 +16,7 @@ _WIDGETS = {
     "ActivationExplorer": ".activation_explorer",
     "InitExplorer": ".init_explorer",
     "LossScaleExplorer": ".loss_scale_explorer",
+    "GraphView": ".graph_view",
 }
 
 __all__ = sorted(_WIDGETS)

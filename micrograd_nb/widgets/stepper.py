@@ -79,10 +79,12 @@ def _num(x: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def backward_plan(root: Node) -> StepPlan:
-    """Reverse mode: nodes from the output back to the inputs, each with its full adjoint."""
+def backward_plan(root: Node, names: dict[int, str] | None = None) -> StepPlan:
+    """Reverse mode: nodes from the output back to the inputs, each with its full adjoint.
+
+    `names` (id(node) -> name) overrides the names of some nodes (parameters, say)."""
     _check_root(root, "BackwardStepper")
-    names = node_names(root)
+    names = {**node_names(root), **(names or {})}
     forward_order = topological_order([root])
     order = forward_order[::-1]
     with no_grad():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...gradcheck import numerical_grad
-from ..compare import expect_close, named_result
+from ..compare import expect_close
 from ..core import Case, Exercise, Test
-from ..oracle import backward_case
+from ..declare import gradient_test
 
 SHAPES = [
     ((3, 4), (4,)),
@@ -49,22 +49,24 @@ def _sum_judge(case: Case, value, args) -> None:
     expect_close("sum_to_shape", value, case.data["expected"], case.where, mistakes=mistakes)
 
 
-def _mul_cases(rng) -> list[Case]:
+def _mul_inputs(rng) -> list[tuple]:
     out = []
     for sa, sb in PAIRS:
         a, b = rng.normal(size=sa), rng.normal(size=sb)
-        g = rng.normal(size=np.broadcast_shapes(sa, sb))
-        where = f"a of shape {sa}, b of shape {sb}"
-        out.append(backward_case(lambda a, b: a * b, [a, b], g, where, ("da", "db")))
+        out.append((a, b, rng.normal(size=np.broadcast_shapes(sa, sb))))
     return out
 
 
-def _mul_judge(which: str):
-    def judge(case: Case, value, args) -> None:
-        mine = named_result("broadcast_mul_backward", value, ("da", "db"), which)
-        expect_close(which, mine, case.data[which], case.where)
-
-    return judge
+def _mul_test(which: str) -> Test:
+    return gradient_test(
+        "broadcast_mul_backward",
+        _mul_inputs,
+        forward=lambda a, b: a * b,
+        returns=("da", "db"),
+        graded=which,
+        seed=21,
+        where=lambda a, b, g: f"a of shape {a.shape}, b of shape {b.shape}",
+    )
 
 
 EXERCISE = Exercise(
@@ -74,19 +76,7 @@ EXERCISE = Exercise(
     functions=("sum_to_shape", "broadcast_mul_backward"),
     tests=[
         Test("sum_to_shape", "sum_to_shape", _sum_cases, _sum_judge, seed=20),
-        Test(
-            "broadcast_mul_backward: da",
-            "broadcast_mul_backward",
-            _mul_cases,
-            _mul_judge("da"),
-            seed=21,
-        ),
-        Test(
-            "broadcast_mul_backward: db",
-            "broadcast_mul_backward",
-            _mul_cases,
-            _mul_judge("db"),
-            seed=21,
-        ),
+        _mul_test("da"),
+        _mul_test("db"),
     ],
 )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import expect_close
-from ..core import Case, Exercise, Test
-from ..oracle import backward_case
+from ..declare import exercise, gradient_test
 
 
 def _away_from_kink(rng, shape) -> np.ndarray:
@@ -14,65 +12,67 @@ def _away_from_kink(rng, shape) -> np.ndarray:
     return np.where(np.abs(x) < 0.05, 0.3, x)  # finite differences are exact away from 0
 
 
-def _relu_cases(rng) -> list[Case]:
-    out = []
-    for shape in [(5,), (3, 4)]:
-        x, g = _away_from_kink(rng, shape), rng.normal(size=shape)
-        where = f"x of shape {shape}"
-        out.append(backward_case(lambda x: np.maximum(x, 0), [x], g, where, ("dx",)))
-    return out
+def _relu_inputs(rng) -> list[tuple]:
+    return [(_away_from_kink(rng, shape), rng.normal(size=shape)) for shape in [(5,), (3, 4)]]
 
 
-def _relu_judge(case: Case, value, args) -> None:
-    x, g = case.args
-    mistakes = [
-        (g * (g > 0), "the mask comes from the input x (x > 0), not from the gradient"),
-        ((x > 0).astype(float), "multiply the mask by the upstream gradient `grad`"),
-        (np.maximum(x, 0) * g, "the local derivative is 1 where x > 0, not x"),
-    ]
-    expect_close("relu_backward", value, case.data["dx"], case.where, mistakes=mistakes)
+def _max_inputs(rng) -> list[tuple]:
+    out = [(np.array([[1.0, 5.0, 3.0]]), np.array([2.0]))]
+    return out + [(rng.normal(size=shape), rng.normal(size=shape[0])) for shape in [(4, 3), (2, 6)]]
 
 
-def _max_cases(rng) -> list[Case]:
-    out = [
-        Case(
-            (np.array([[1.0, 5.0, 3.0]]), np.array([2.0])),
-            "x = [[1, 5, 3]], grad = [2]",
-            data={"dx": np.array([[0.0, 2.0, 0.0]])},
-        )
-    ]
-    for shape in [(4, 3), (2, 6)]:
-        x, g = rng.normal(size=shape), rng.normal(size=shape[0])
-        where = f"x of shape {shape} (max over axis 1)"
-        out.append(backward_case(lambda x: x.max(axis=1), [x], g, where, ("dx",)))
-    return out
+RELU_MISTAKES = [
+    (lambda x, g: g * (g > 0), "the mask comes from the input x (x > 0), not from the gradient"),
+    (lambda x, g: (x > 0).astype(float), "multiply the mask by the upstream gradient `grad`"),
+    (lambda x, g: np.maximum(x, 0) * g, "the local derivative is 1 where x > 0, not x"),
+]
+MAX_MISTAKES = [
+    (
+        lambda x, g: np.broadcast_to(g[:, None], x.shape),
+        "max routes the gradient to the largest element only",
+    ),
+    (
+        lambda x, g: np.broadcast_to(g[:, None], x.shape) / x.shape[1],
+        "max routes the gradient to the largest element only (this is mean's rule)",
+    ),
+    (
+        lambda x, g: (x == x.max(axis=1, keepdims=True)).astype(float),
+        "multiply by the upstream gradient `grad` of each row",
+    ),
+    (
+        lambda x, g: (x == x.min(axis=1, keepdims=True)) * g[:, None],
+        "route to the maximum, not the minimum",
+    ),
+]
 
 
-def _max_judge(case: Case, value, args) -> None:
-    x, g = case.args
-    hits = (x == x.max(axis=1, keepdims=True)).astype(float)
-    mistakes = [
-        (
-            np.broadcast_to(g[:, None], x.shape),
-            "max routes the gradient to the largest element only",
-        ),
-        (
-            np.broadcast_to(g[:, None], x.shape) / x.shape[1],
-            "max routes the gradient to the largest element only (this is mean's rule)",
-        ),
-        (hits, "multiply by the upstream gradient `grad` of each row"),
-        ((x == x.min(axis=1, keepdims=True)) * g[:, None], "route to the maximum, not the minimum"),
-    ]
-    expect_close("max_backward", value, case.data["dx"], case.where, mistakes=mistakes)
+def _where_max(x, g) -> str:
+    if x.shape == (1, 3):
+        return "x = [[1, 5, 3]], grad = [2]"
+    return f"x of shape {x.shape} (max over axis 1)"
 
 
-EXERCISE = Exercise(
-    name="max_relu",
+EXERCISE = exercise(
+    "max_relu",
+    gradient_test(
+        "relu_backward",
+        _relu_inputs,
+        forward=lambda x: np.maximum(x, 0),
+        returns=("relu_backward",),
+        seed=24,
+        mistakes=RELU_MISTAKES,
+        where=lambda x, g: f"x of shape {x.shape}",
+    ),
+    gradient_test(
+        "max_backward",
+        _max_inputs,
+        forward=lambda x: x.max(axis=1),
+        returns=("max_backward",),
+        name="max_backward (max over axis 1)",
+        seed=25,
+        mistakes=MAX_MISTAKES,
+        where=_where_max,
+    ),
     title="Routing: the backward of ReLU and max",
     notebook="10_max_relu.ipynb",
-    functions=("relu_backward", "max_backward"),
-    tests=[
-        Test("relu_backward", "relu_backward", _relu_cases, _relu_judge, seed=24),
-        Test("max_backward (max over axis 1)", "max_backward", _max_cases, _max_judge, seed=25),
-    ],
 )
