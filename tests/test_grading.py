@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import os
 import runpy
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_nb.grading import EXERCISES, check, core, sandbox
+from micrograd_nb.grading import EXERCISES, check, confine, core, sandbox
 from micrograd_nb.grading.cli import grade
 from micrograd_nb.grading.sandbox import Limits
 
@@ -588,17 +589,19 @@ def test_tampering_with_the_checker_changes_nothing(tmp_path, watched_file):
     assert not outside.exists() or outside.read_text() == ""
 
 
-def test_rewritten_checker_file_is_restored_and_scores_zero(tmp_path, watched_file):
+def test_rewritten_checker_file_is_restored_or_never_touched(tmp_path, watched_file):
     code = f"""
-        open({str(watched_file)!r}, "w").close()   # truncation is allowed by the file-size limit
+        open({str(watched_file)!r}, "w").close()   # truncation: the file-size limit allows it
         def mul_backward(x, y, grad):
             return y * grad, x * grad
         """
     results = sandboxed(tmp_path, code, GOOD_POW)
     assert watched_file.read_text() == "EXERCISE = 'original'\n"
-    assert all(
-        r.score == 0 and "changed the grader's files" in r.feedback for r in results.values()
-    )
+    assert all(r.score == 0 for r in results.values())
+    if os.geteuid() == 0 or confine.landlock_abi() >= 1:  # the file cannot even be opened
+        assert all("PermissionError" in r.feedback for r in results.values())
+    else:  # truncated, then put back by the grader
+        assert all("changed the grader's files" in r.feedback for r in results.values())
 
 
 def test_unpicklable_and_hostile_return_values(tmp_path):

@@ -110,13 +110,13 @@ def expect_close(
         f"{what} is wrong{index}: {label} {fmt(expected[worst])}, yours {fmt(mine[worst])}{at}"
     )
     # The first matching typical mistake is the most specific explanation.
-    hints = [
+    named = [
         hint for alternative, hint in mistakes if hint and _matches(mine, alternative, expected)
     ]
-    hints = hints[:1] or _generic_hints(mine, expected)
+    hints = named[:1] or _generic_hints(mine, expected)
     if hints:
         message += " — " + hints[0]
-    raise Wrong(message)
+    raise Wrong(message, mistake=named[0] if named else None)
 
 
 def _matches(mine: np.ndarray, alternative: Any, expected: np.ndarray) -> bool:

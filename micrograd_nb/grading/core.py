@@ -21,7 +21,14 @@ import numpy as np
 
 
 class Wrong(Exception):
-    """A learner's result is wrong; the message is the feedback shown to them."""
+    """A learner's result is wrong; the message is the feedback shown to them.
+
+    `mistake` names the typical mistake the check recognised (its hint), or is None.
+    """
+
+    def __init__(self, message: str = "", mistake: str | None = None):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 @dataclass
@@ -84,6 +91,7 @@ class TestResult:
     max_score: float
     feedback: str = ""
     output: str = ""  # what the learner's code printed, if anything
+    mistake: str | None = None  # the named mistake the check recognised, if any
 
     @property
     def passed(self) -> bool:
@@ -102,7 +110,7 @@ def judge_test(
         try:
             test.judge(case, outcome.value, outcome.args if outcome.args is not None else case.args)
         except Wrong as wrong:
-            return _result(exercise, test, str(wrong))
+            return _result(exercise, test, str(wrong), getattr(wrong, "mistake", None))
         except Exception as err:  # noqa: BLE001 - a malformed result must not crash the grader
             return _result(
                 exercise,
@@ -115,8 +123,10 @@ def judge_test(
     return TestResult(exercise.name, test.name, test.points, test.points, "ok")
 
 
-def _result(exercise: Exercise, test: Test, feedback: str) -> TestResult:
-    return TestResult(exercise.name, test.name, 0.0, test.points, feedback)
+def _result(
+    exercise: Exercise, test: Test, feedback: str, mistake: str | None = None
+) -> TestResult:
+    return TestResult(exercise.name, test.name, 0.0, test.points, feedback, mistake=mistake)
 
 
 def describe_error(function: str, err: BaseException, line: int | None = None) -> str:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from .core import TestResult
 
 
-def text_report(submission: str, results: list[TestResult], notes: list[str]) -> str:
+def text_report(
+    submission: str,
+    results: list[TestResult],
+    notes: list[str],
+    protections: Sequence[str] = (),
+) -> str:
     """Per test a ✔/✘ line with its points and feedback, then the total."""
     lines = [f"micrograd_nb autograder: {submission}"]
     lines += [f"  note: {n}" for n in notes]
+    lines += [f"  sandbox: {p}" for p in protections]
     exercise = None
     for r in results:
         if r.exercise != exercise:
@@ -29,7 +37,9 @@ def text_report(submission: str, results: list[TestResult], notes: list[str]) ->
     return "\n".join(lines)
 
 
-def gradescope_json(results: list[TestResult], notes: list[str]) -> dict:
+def gradescope_json(
+    results: list[TestResult], notes: list[str], protections: Sequence[str] = ()
+) -> dict:
     """Gradescope's results.json: score, max_score and one entry per test."""
     tests = []
     for r in results:
@@ -48,7 +58,7 @@ def gradescope_json(results: list[TestResult], notes: list[str]) -> dict:
     return {
         "score": sum(r.score for r in results),
         "max_score": sum(r.max_score for r in results),
-        "output": "\n".join(notes),
+        "output": "\n".join([*notes, *(f"sandbox: {p}" for p in protections)]),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -56,4 +66,8 @@ def gradescope_json(results: list[TestResult], notes: list[str]) -> dict:
 
 
 def write_json(path: str | Path, data: dict) -> None:
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    """Write whole or not at all: a new file renamed over the old one."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)

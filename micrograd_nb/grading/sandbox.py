@@ -1,9 +1,11 @@
 """Run a learner's functions in a separate, limited process and judge the results here.
 
 One child process per exercise runs the learner's code once and then every test in turn
-(`worker.py`). This side watches the clock: a test that hangs or kills its process gets 0 with
-the reason, the child is killed (its whole process group) and a fresh one continues with the next
-test, so no other result is lost. The judge runs in this process, on decoded plain data only.
+(`worker.py`), under the containment of `isolation.py` (its own uid as root) and `confine.py`.
+This side watches the clock: a test that hangs or kills its process gets 0 with the reason, the
+child is killed (as root, every process of its uid) and a fresh one continues with the next test,
+so no other result is lost. After each test, processes the learner's code left running are
+killed and the test scores 0. The judge runs in this process, on decoded plain data only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from . import encode
 from .core import Case, Exercise, Outcome, TestResult, judge_test
 from .extract import Source
 from .functions import FUNCTIONS
+from .isolation import Isolation, kill_uid, preloadable
 
 WORKER = Path(__file__).with_name("worker.py")
 _TABLE = {name: pair[0] for name, pair in FUNCTIONS.items()}
@@ -41,7 +43,9 @@ class Limits:
 class _Child:
     """One worker process and a line reader on its result pipe."""
 
-    def __init__(self, job: dict, cwd: str):
+    def __init__(self, job: dict, isolation: Isolation):
+        self.isolation = isolation
+        self.uid, cwd = isolation.acquire()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": cwd,
@@ -51,32 +55,50 @@ class _Child:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=cwd,
-            env=env,
-            start_new_session=True,  # its own process group, killed as a whole
-        )
+        # As root the worker switches to its own uid before it reads the learner's code from the
+        # pipe below (it starts as root to load Python, which may sit in root's home).
+        drop = [str(self.uid), str(isolation.gid)] if self.uid is not None else ["-", "-"]
+        drop += preloadable(job["source"])
+        job = {**job, "processes": isolation.processes_limit()}
         try:
-            self.proc.stdin.write(json.dumps(job).encode("utf-8"))
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER), str(os.getpid()), *drop],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=cwd,
+                env=env,
+                umask=0o077,
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+        except BaseException:
+            isolation.release(self.uid, cwd)
+            raise
+        self.cwd = cwd
+        self.send(json.dumps(job))
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.proc.stdout, selectors.EVENT_READ)
-        self.buffer = b""
+        self.buffer = bytearray()
+        self.scanned = 0  # bytes of the buffer known to hold no newline
         self.eof = False
+
+    def send(self, line: str = "") -> None:
+        """One line to the worker: the job, then a go-ahead per test."""
+        try:
+            self.proc.stdin.write(line.encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the worker is gone: its end of the result pipe says why
 
     def next_event(self, deadline: float, max_line: int) -> dict | str:
         """The next event, or 'timeout', 'eof', 'too-much-output'."""
         while True:
-            newline = self.buffer.find(b"\n")
+            newline = self.buffer.find(b"\n", self.scanned)
+            self.scanned = len(self.buffer) if newline < 0 else 0  # never rescan a flood
             if newline >= 0:
-                line, self.buffer = self.buffer[:newline], self.buffer[newline + 1 :]
+                line = bytes(self.buffer[:newline])
+                del self.buffer[: newline + 1]
                 try:
                     event = json.loads(line)
                 except (ValueError, RecursionError):
@@ -100,9 +122,10 @@ class _Child:
             if not chunk:
                 self.eof = True
             else:
-                self.buffer += chunk
+                self.buffer += chunk  # a bytearray grows in place: a flood costs linear time
 
     def kill(self) -> None:
+        """Stop the worker and everything it started; its uid's processes are checked gone."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -113,6 +136,17 @@ class _Child:
             pass
         self.selector.close()
         self.proc.stdout.close()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.isolation.release(self.uid, self.cwd)
+
+    def stray_processes(self) -> int:
+        """Kill the processes the learner's code left behind (root only); how many there were."""
+        if self.uid is None:
+            return 0  # not root: no process can be started at all (RLIMIT_NPROC = 0)
+        return kill_uid(self.uid, exclude=self.proc.pid)
 
     def death(self) -> str:
         """Why the process ended, for the feedback."""
@@ -177,10 +211,14 @@ def _printed(event: dict) -> str:
 
 
 def run_exercise(
-    source: Source, exercise: Exercise, limits: Limits | None = None
+    source: Source,
+    exercise: Exercise,
+    limits: Limits | None = None,
+    isolation: Isolation | None = None,
 ) -> list[TestResult]:
     """Every test of `exercise` on the learner's code, each result kept whatever happens."""
     limits = limits or Limits()
+    isolation = isolation or default_isolation()
     tests = exercise.tests
     cases: list[list[Case]] = [t.make_cases() for t in tests]
     results: list[TestResult | None] = [None] * len(tests)
@@ -192,16 +230,17 @@ def run_exercise(
         )
 
     pending = list(range(len(tests)))
-    snapshot = _snapshot()
-    with tempfile.TemporaryDirectory(prefix="mg-grade-") as cwd:
-        while pending:
-            child = _Child(_job(source, exercise, pending, cases, limits), cwd)
-            try:
-                pending = _drive(
-                    child, source, exercise, pending, cases, limits, results, outputs, fail
-                )
-            finally:
-                child.kill()
+    # Under its own uid or Landlock learner code cannot write the grader's files; otherwise
+    # they are compared (and put back) after the exercise.
+    snapshot = {} if isolation.guards_files else _snapshot()
+    while pending:
+        child = _Child(_job(source, exercise, pending, cases, limits), isolation)
+        try:
+            pending = _drive(
+                child, source, exercise, pending, cases, limits, results, outputs, fail
+            )
+        finally:
+            child.kill()
     if _restore(snapshot):
         for k in range(len(tests)):
             fail(
@@ -209,6 +248,16 @@ def run_exercise(
                 "your code changed the grader's files (they were restored): no points for this exercise",
             )
     return [r for r in results if r is not None]
+
+
+_DEFAULT: list[Isolation] = []
+
+
+def default_isolation() -> Isolation:
+    """The process-wide isolation (default user and uid range), made on first use."""
+    if not _DEFAULT:
+        _DEFAULT.append(Isolation())
+    return _DEFAULT[0]
 
 
 def grader_files() -> list[Path]:
@@ -248,6 +297,11 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             line = event.get("line")
             where = f" at {source.where(int(line))}" if isinstance(line, int) else ""
             reason = f"your code failed while loading{where}: {event.get('error')}"
+        elif isinstance(event, dict) and event.get("event") == "sandbox_error":
+            reason = (
+                f"internal error of the grader: it could not switch to an unprivileged uid "
+                f"({event.get('error')}); the instructor can choose others with --uids"
+            )
         elif event == "timeout":
             reason = f"your code did not finish loading within {limits.load_timeout:g} s (an infinite loop at the top level?)"
         elif event == "too-much-output":
@@ -258,6 +312,7 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             fail(k, reason)
         return []
     for position, k in enumerate(pending):
+        child.send()
         outcomes: list[Outcome] = []
         deadline = time.monotonic() + limits.timeout
         while True:
@@ -282,6 +337,14 @@ def _drive(child, source, exercise, pending, cases, limits, results, outputs, fa
             elif kind == "done" and event.get("test") == k:
                 outputs[k] = _printed(event)
                 break
+        strays = child.stray_processes()
+        if strays:
+            fail(
+                k,
+                f"{exercise.tests[k].function} left {strays} process(es) running after it returned "
+                "(they were stopped): a function must not start background processes",
+            )
+            continue
         result = judge_test(exercise, exercise.tests[k], cases[k], outcomes)
         result.output = outputs[k]
         result.feedback = _locate(result.feedback, source)
