@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from micrograd_nb.grading import EXERCISES, check, confine, core, sandbox
-from micrograd_nb.grading.cli import grade
 from micrograd_nb.grading.sandbox import Limits
+from micrograd_nb.grading.submission import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = Path(__file__).resolve().parent / "exercise_solutions"

@@ -25,6 +25,7 @@ from .extract import SubmissionError, read_submission
 from .isolation import Isolation
 from .report import gradescope_json, text_report, write_json
 from .sandbox import Limits
+from .submission import detect_exercises, grade
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -98,8 +99,6 @@ def class_exercises(
     submissions: list[Submission], requested: list[str] | None, known: dict | None = None
 ) -> list[str]:
     """The exercises everyone is graded on: those asked for, else every one a submission has."""
-    from .cli import detect_exercises
-
     known = EXERCISES if known is None else known
     if requested:
         return list(requested)
@@ -145,8 +144,6 @@ def grade_class(
 
 def _grade_one(sub: Submission, exercises, limits, isolation, known) -> Graded:
     """One student's results; whatever goes wrong becomes 0 points with a reason, never a raise."""
-    from .cli import grade
-
     try:
         results, notes = grade(str(sub.path), exercises, limits, known, isolation)
     except Exception:  # noqa: BLE001 - a grader bug on one student must not stop the class
