@@ -29,9 +29,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
-# Graph pictures work without a system Graphviz (graphviz-pure is a dependency); the browser
-# tests need Debian's Chromium.
-if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests ..."
-  apt_install chromium fonts-dejavu-core || echo "Could not install chromium (not root?): run 'sudo apt-get install chromium'; the browser tests will fail without it." >&2
+# System packages from Debian where we may install them (root or passwordless sudo):
+# Graphviz's `dot` (pictures also render without it, through the graphviz-pure dependency;
+# the tests compare the two) and, for the browser tests, Chromium.
+packages=()
+command -v dot >/dev/null || packages+=(graphviz)
+if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium fonts-dejavu-core); fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "Installing Debian's ${packages[*]} ..."
+  if ! apt_install "${packages[@]}"; then
+    if [ "$extras" = test ]; then
+      echo "Could not install ${packages[*]} (not root?): run 'sudo apt-get install ${packages[*]}'; the tests that need them will fail without them." >&2
+    else
+      echo "Could not install ${packages[*]} (not root?): graph pictures render through graphviz-pure instead." >&2
+    fi
+  fi
 fi
