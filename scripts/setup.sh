@@ -20,9 +20,9 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-# Re-install only when pyproject.toml changed since the last install of these extras.
+# Re-install only when the packaging changed since the last install of these extras.
 stamp=".venv/.installed-$extras"
-wanted="$(sha256sum pyproject.toml | cut -c1-16)"
+wanted="$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -e ".[$extras]"
