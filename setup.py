@@ -8,8 +8,8 @@ from setuptools import find_packages, setup
 
 COURSE = {f"micrograd_nb.course_files.{part}": part for part in ("notebooks", "exercises")}
 
+# Their *.ipynb are listed in pyproject.toml's package-data (which replaces any given here).
 setup(
     packages=find_packages(include=["micrograd_nb", "micrograd_nb.*"]) + list(COURSE),
     package_dir=COURSE,
-    package_data={package: ["*.ipynb"] for package in COURSE},
 )
