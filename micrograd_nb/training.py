@@ -5,7 +5,8 @@
 
 Each step is the loop written out in the notebooks: forward, loss, `zero_grad`, `backward`,
 optionally clip, `step`. The progress bar is tqdm's notebook bar in Jupyter (text elsewhere);
-the loss plot redraws in place in Jupyter and is skipped outside it.
+the loss plot redraws in place in Jupyter, within a time budget (`live_plot.py`), and is skipped
+outside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .data import batches
+from .live_plot import LiveLossPlot
 from .nn.module import Module
 from .nn.utils import clip_grad_norm_, total_grad_norm
 from .optim.optimizer import Optimizer
@@ -51,53 +53,6 @@ def _in_jupyter() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-class LiveLossPlot:
-    """A loss (and accuracy) figure updated in place through an IPython display handle."""
-
-    def __init__(self, min_interval: float = 0.5):
-        self.enabled = _in_jupyter()
-        self.min_interval = min_interval
-        self._last = 0.0
-        if not self.enabled:
-            return
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=(9, 3))
-        plt.close(self.fig)  # shown through the handle only, not again at the end of the cell
-        self.handle = display(self.fig, display_id=True)
-
-    def update(self, history: History, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if not force and now - self._last < self.min_interval:
-            return
-        self._last = now
-        epochs = np.arange(1, len(history.loss) + 1)
-        ax = self.ax_loss
-        ax.clear()
-        ax.plot(epochs, history.loss, "o-", label="train")
-        if history.val_loss:
-            ax.plot(epochs, history.val_loss, "o-", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.set_yscale("log")
-        ax.legend()
-        ax = self.ax_acc
-        ax.clear()
-        if history.accuracy:
-            ax.plot(epochs, history.accuracy, "o-", label="train")
-        if history.val_accuracy:
-            ax.plot(epochs, history.val_accuracy, "o-", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy")
-        if history.accuracy or history.val_accuracy:
-            ax.legend()
-        self.fig.tight_layout()
-        self.handle.update(self.fig)
 
 
 def _input_dtype(model: Module, X: np.ndarray):
@@ -162,7 +117,7 @@ def fit(
     if accuracy is None:
         accuracy = np.issubdtype(y.dtype, np.integer)
     history = History()
-    live = LiveLossPlot() if plot else None
+    live = LiveLossPlot() if plot and _in_jupyter() else None
     params = [p for group in optimizer.param_groups for p in group["params"]]
     dtype = _input_dtype(model, X)
     start = time.perf_counter()
@@ -203,7 +158,7 @@ def fit(
                 postfix["val_acc"] = f"{val_acc:.3f}"
         bar.set_postfix(postfix, refresh=False)
         if live is not None:
-            live.update(history, force=epoch == epochs - 1)
+            live.update(history, final=epoch == epochs - 1)
         if callback is not None:
             callback(epoch, history)
     bar.close()

@@ -20,18 +20,28 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-# Re-install only when pyproject.toml changed since the last install of these extras.
+# Re-install only when the packaging changed since the last install of these extras.
 stamp=".venv/.installed-$extras"
-wanted="$(sha256sum pyproject.toml | cut -c1-16)"
+wanted="$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$wanted" > "$stamp"
 fi
 
-# Graph pictures work without a system Graphviz (graphviz-pure is a dependency); the browser
-# tests need Debian's Chromium.
-if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests ..."
-  apt_install chromium fonts-dejavu-core || echo "Could not install chromium (not root?): run 'sudo apt-get install chromium'; the browser tests will fail without it." >&2
+# System packages from Debian where we may install them (root or passwordless sudo):
+# Graphviz's `dot` (pictures also render without it, through the graphviz-pure dependency;
+# the tests compare the two) and, for the browser tests, Chromium.
+packages=()
+command -v dot >/dev/null || packages+=(graphviz)
+if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium fonts-dejavu-core); fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "Installing Debian's ${packages[*]} ..."
+  if ! apt_install "${packages[@]}"; then
+    if [ "$extras" = test ]; then
+      echo "Could not install ${packages[*]} (not root?): run 'sudo apt-get install ${packages[*]}'; the tests that need them will fail without them." >&2
+    else
+      echo "Could not install ${packages[*]} (not root?): graph pictures render through graphviz-pure instead." >&2
+    fi
+  fi
 fi

@@ -323,8 +323,39 @@ def _run_without_dot(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _svg_parts(svg: str) -> tuple:
+    """What a renderer drew, whatever its layout: every text, and how many nodes/edges/clusters."""
+    texts = sorted(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    return texts, svg.count('class="node"'), svg.count('class="edge"'), svg.count('class="cluster"')
+
+
+def test_system_dot_is_preferred_and_draws_what_graphviz_pure_draws(worked_example):
+    system_dot = shutil.which("dot")
+    assert system_dot, (
+        "no system `dot`: scripts/setup.sh installs Debian's graphviz when run as root "
+        "(else: sudo apt-get install graphviz)"
+    )
+    assert render.find_renderer() == Path(system_dot)
+    mg.manual_seed(0)
+    model = mg.nn.MLP([2, 3, 1])
+    loss = (model(mg.Tensor([[1.0, -1.0]])) ** 2).sum()
+    loss.backward()
+    *_, L = worked_example
+    L.backward()
+    pure = render.find_pure_program()
+    for drawing in (mg.draw(L), mg.draw(loss, module=model)):
+        by_system = drawing.svg()
+        assert "graphviz-pure" not in by_system
+        done = subprocess.run(
+            [str(pure), "-Tsvg"], input=drawing.source, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert _svg_parts(by_system) == _svg_parts(done.stdout)
+    texts, nodes, edges, clusters = _svg_parts(by_system)
+    assert clusters >= 2 and nodes > 10 and "layers.0" in " ".join(texts)
+
+
 def test_without_system_dot_renders_through_graphviz_pure():
-    assert shutil.which("dot"), "this test compares against a machine that has a system dot"
     code = """
 import json, shutil
 import graphviz.backend.dot_command as dot_command
