@@ -131,7 +131,7 @@ def fit(
             optimizer.zero_grad()
             loss.backward()
             if monitor is not None:
-                monitor.after_backward()
+                monitor.after_backward(loss)
             if clip_grad_norm is not None:
                 history.grad_norm.append(clip_grad_norm_(params, clip_grad_norm))
             else:

@@ -107,7 +107,7 @@ def test_fit_feeds_a_monitor_and_regression_without_accuracy():
     assert history.accuracy == [] and history.val_accuracy == []
     assert history.val_loss[-1] < 0.1 * history.val_loss[0]
     assert monitor.steps == []  # not passed to fit: nothing recorded
-    mg.fit(
+    monitored = mg.fit(
         model,
         nn.MSELoss(),
         mg.optim.SGD(model.parameters(), lr=0.01),
@@ -119,6 +119,9 @@ def test_fit_feeds_a_monitor_and_regression_without_accuracy():
         monitor=monitor,
     )
     assert monitor.steps == [0, 1, 2, 3]
+    # fit hands every batch's loss to the monitor: four equal batches average to the epoch's loss
+    assert len(monitor.losses) == 4
+    assert np.isclose(np.mean(monitor.losses), monitored.loss[0])
     assert len(monitor.history["update_to_param"]["layers.0"]) == 4
     monitor.close()
 
