@@ -9,6 +9,7 @@ from .autograd.function import OpRecord
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
+from .value_backward import NARY, UNARY, backward_values
 
 
 class Value(Operators, OpRecord, Node):
@@ -24,7 +25,7 @@ class Value(Operators, OpRecord, Node):
     """
 
     # fn: the operation (None for leaves and for nodes recorded through `Function.apply`);
-    # _a, _b: its inputs (_b is _UNARY for one input, _NARY when _a is the tuple of many)
+    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many)
     __slots__ = ("fn", "_a", "_b", "saved_tensors", "_saved", "__dict__")
     _fits_grad = False  # a float gradient needs no reshaping
     _versions = ()  # floats cannot change in place: nothing saved is ever checked
@@ -61,17 +62,24 @@ class Value(Operators, OpRecord, Node):
             ctx = _get_ctx(self)
             return () if ctx is None else ctx.inputs
         b = self._b
-        if b is _UNARY:
+        if b is UNARY:
             return (self._a,)
-        if b is _NARY:
+        if b is NARY:
             return self._a
         return (self._a, b)
+
+    parents = inputs  # one property for the graph walk, not `_ctx` then `inputs`
 
     def save_for_backward(self, *values) -> None:
         """Keep raw floats for the rule's backward (floats are immutable: nothing to watch)."""
         self.saved_tensors = self._saved = values
 
     # ---- front-end hooks used by the core -------------------------------------------------
+    def _backward_pass(self, seed: float) -> None:
+        if modes.anomaly:  # the general pass checks every rule's result
+            return Node._backward_pass(self, seed)
+        backward_values(self, seed)
+
     @classmethod
     def _from_op(cls, data, ctx, requires_grad):
         node = object.__new__(cls)
@@ -163,7 +171,7 @@ class Value(Operators, OpRecord, Node):
         """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
         if not modes.lean or not all(type(x) is Value for x in inputs):
             return fn.apply(*inputs)
-        out = _recording(fn, inputs, _NARY)
+        out = _recording(fn, inputs, NARY)
         try:
             data = fn.forward(out, *[x.data for x in inputs])
         except Exception as err:
@@ -175,7 +183,7 @@ class Value(Operators, OpRecord, Node):
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
         if not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
-        out = _recording(fn, self, _UNARY)
+        out = _recording(fn, self, UNARY)
         try:
             if options:
                 out.options = options  # shown in graph pictures, e.g. the exponent of x**2
@@ -197,8 +205,6 @@ Value._front = Value
 _new_value = object.__new__
 _get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
 _set_ctx = Node._ctx.__set__
-_UNARY = object()  # markers in `_b`: a one-input op, or an op whose `_a` holds all inputs
-_NARY = object()
 
 
 def _operand(x, fn) -> Value:
