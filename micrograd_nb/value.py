@@ -66,7 +66,22 @@ class Value(Operators, OpRecord, Node):
             return (self._a,)
         if b is NARY:
             return self._a
-        return (self._a, b)
+        a = self._a
+        # a number operand (y * 1.0) becomes its constant node when first asked for, once
+        if type(a) is float:
+            a = self._a = _constant_node(a)
+        if type(b) is float:
+            b = self._b = _constant_node(b)
+        return (a, b)
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it need a gradient? (A number operand never does.)"""
+        b = self._b
+        if self.fn is None or b is UNARY or b is NARY:
+            return OpRecord.needs_input_grad.fget(self)
+        a = self._a
+        return (type(a) is not float and a.requires_grad, type(b) is not float and b.requires_grad)
 
     parents = inputs  # one property for the graph walk, not `_ctx` then `inputs`
 
@@ -140,10 +155,19 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _binary(fn, a, b) -> Value:
         """fn(a, b) recorded on Values (either may be a plain number)."""
-        if type(a) is not Value:
-            a = _operand(a, fn)
-        if type(b) is not Value:
-            b = _operand(b, fn)
+        # a plain number stays a float here (no node until someone asks for the inputs)
+        if type(a) is Value:
+            x = a.data
+        else:
+            a = x = _operand(a, fn)
+            if type(a) is not float:
+                x = a.data
+        if type(b) is Value:
+            y = b.data
+        else:
+            b = y = _operand(b, fn)
+            if type(b) is not float:
+                y = b.data
         if not modes.lean:
             return fn.apply(a, b)
         out = _new_value(Value)
@@ -152,7 +176,7 @@ class Value(Operators, OpRecord, Node):
         out._b = b
         out.saved_tensors = out._saved = ()
         try:
-            out.data = fn.forward(out, a.data, b.data)
+            out.data = fn.forward(out, x, y)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
             failure.record_forward(err, out)
             raise
@@ -160,7 +184,7 @@ class Value(Operators, OpRecord, Node):
         out.label = ""
         out._tangent = None
         out._pending = None
-        if a.requires_grad or b.requires_grad:
+        if (x is not a and a.requires_grad) or (y is not b and b.requires_grad):
             out.requires_grad = True
         else:
             _forget_op(out)
@@ -207,10 +231,8 @@ _get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
 _set_ctx = Node._ctx.__set__
 
 
-def _operand(x, fn) -> Value:
-    """x as a Value: itself, or a constant for a plain number."""
-    if type(x) is Value:
-        return x
+def _operand(x, fn) -> Value | float:
+    """x as an operand: a Value itself, or a plain number as a float (checked)."""
     if isinstance(x, Node):
         if isinstance(x, Value):
             return x
@@ -218,9 +240,14 @@ def _operand(x, fn) -> Value:
             f"{fn.name}: cannot combine a Value with a {type(x).__name__}; "
             "use Value for scalars or Tensor for arrays, not both in one expression"
         )
-    if type(x) is float:  # the common case (y * 1.0): a constant leaf without further checks
-        return Value._from_op(x, None, False)
-    return Value._constant(x, fn.name)
+    if type(x) is float:
+        return x
+    return Value._constant(x, fn.name).data
+
+
+def _constant_node(x: float) -> Value:
+    """The constant leaf a number operand stands for (requires_grad=False)."""
+    return Value._from_op(x, None, False)
 
 
 def _recording(fn, a, b) -> Value:

@@ -43,11 +43,11 @@ def value_order(root: Node) -> list:
         push(None)
         if node.fn is not None:
             b = node._b
-            if b is not NARY:
+            if b is not NARY:  # `_a`, `_b`: an input node, or a float for a number operand
                 a = node._a
-                if a.requires_grad and id(a) not in visited:
+                if type(a) is not float and a.requires_grad and id(a) not in visited:
                     push(a)
-                if b is not UNARY and b.requires_grad and id(b) not in visited:
+                if b is not UNARY and type(b) is not float and b.requires_grad and id(b) not in visited:
                     push(b)
                 continue
             parents = node._a
@@ -90,11 +90,11 @@ def backward_values(root: Node, seed: float) -> None:
                 else:  # the common case, spelled out: two inputs, a pair of gradients
                     a = node._a
                     g = input_grads[0]
-                    if g is not None and a.requires_grad:
+                    if g is not None and type(a) is not float and a.requires_grad:
                         pending = a._pending
                         a._pending = g if pending is None else pending + g
                     g = input_grads[1]
-                    if g is not None and b.requires_grad:
+                    if g is not None and type(b) is not float and b.requires_grad:
                         pending = b._pending
                         b._pending = g if pending is None else pending + g
     except BaseException as err:

@@ -305,11 +305,11 @@ class Elementwise(Function):
         if type(partials) is not tuple:
             return grad * partials
         if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
-            a, b = ctx.inputs
+            need_a, need_b = ctx.needs_input_grad
             da, db = partials
             return (
-                grad * da if da is not None and a.requires_grad else None,
-                grad * db if db is not None and b.requires_grad else None,
+                grad * da if da is not None and need_a else None,
+                grad * db if db is not None and need_b else None,
             )
         return tuple(
             [
