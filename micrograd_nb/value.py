@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from operator import attrgetter
 
 from .autograd import Node, failure
 from .autograd.function import OpRecord
@@ -193,7 +194,7 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _nary(fn, inputs: tuple) -> Value:
         """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        if not modes.lean or not all(type(x) is Value for x in inputs):
+        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
             return fn.apply(*inputs)
         out = _recording(fn, inputs, NARY)
         try:
@@ -226,6 +227,8 @@ class Value(Operators, OpRecord, Node):
 
 
 Value._front = Value
+_VALUES_ONLY = {Value}
+_requires_grad = attrgetter("requires_grad")
 _new_value = object.__new__
 _get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
 _set_ctx = Node._ctx.__set__
@@ -267,7 +270,7 @@ def _recorded(out: Value, data: float, inputs) -> Value:
     out.label = ""
     out._tangent = None
     out._pending = None
-    if any(x.requires_grad for x in inputs):
+    if any(map(_requires_grad, inputs)):
         out.requires_grad = True
     else:
         _forget_op(out)

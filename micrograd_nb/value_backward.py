@@ -118,4 +118,6 @@ def _spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
     if len(input_grads) != len(inputs):
         check_rule_result(ctx, inputs, grad, input_grads, False)
     for parent, g in zip(inputs, input_grads):
-        _add_pending(parent, g)
+        if g is not None and parent.requires_grad:
+            pending = parent._pending
+            parent._pending = g if pending is None else pending + g
