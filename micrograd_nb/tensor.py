@@ -473,19 +473,42 @@ class Tensor(Operators, Node):
     @staticmethod
     def _binary(fn, a, b) -> Tensor:
         """fn(a, b), broadcast like NumPy; a failure to broadcast is explained in shape terms."""
+        if type(a) is not Tensor:
+            a = _operand(a, fn)
+        if type(b) is not Tensor:
+            b = _operand(b, fn)
         if type(a) is not Tensor or type(b) is not Tensor or not modes.lean:
             return _explain_broadcast(fn, fn.apply, a, b)
         ctx = Context(fn, (a, b))
         out = _explain_broadcast(fn, fn.forward, ctx, a._data, b._data)
-        requires_grad = a.requires_grad or b.requires_grad
-        node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
-        if node._data is not out and ctx._saved:
-            ctx.keep_output(node._data, out)
-        return node
+        return _output(ctx, out, a.requires_grad or b.requires_grad)
 
     def _unary(self, fn, options: dict | None = None) -> Tensor:
         """fn(self); `options` are forward's keyword arguments."""
-        return fn.apply(self, **options) if options else fn.apply(self)
+        if options or type(self) is not Tensor or not modes.lean:
+            return fn.apply(self, **options) if options else fn.apply(self)
+        ctx = Context(fn, (self,))
+        try:
+            out = fn.forward(ctx, self._data)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            failure.record_forward(err, ctx)
+            raise
+        return _output(ctx, out, self.requires_grad)
+
+
+def _output(ctx: Context, out, requires_grad: bool) -> Tensor:
+    """The output node of a lean-path op (its context kept only when a gradient can flow)."""
+    node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
+    if node._data is not out and ctx._saved:
+        ctx.keep_output(node._data, out)
+    return node
+
+
+def _operand(x, fn):
+    """A plain Python number as a constant node (anything else is left to `Function.apply`)."""
+    if type(x) is float or type(x) is int:
+        return Tensor._constant(x, fn.name)
+    return x
 
 
 def _raw(x):

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import numbers
+from operator import attrgetter
 
-from .autograd import Context, Node, failure
-from .autograd.function import PairContext, SingleContext
+from .autograd import Node, failure
+from .autograd.function import OpRecord
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
+from .value_backward import NARY, UNARY, backward_values
 
 
-class Value(Operators, Node):
+class Value(Operators, OpRecord, Node):
     """A float that remembers how it was computed, so gradients can flow back to it.
 
     >>> x = Value(2.0, label="x"); y = x * x + 3 * x
     >>> y.backward(); x.grad     # dy/dx = 2x + 3
     7.0
+
+    A Value made by an operation on the lean path is also that operation's record (the `ctx`
+    its rule reads: `fn`, `inputs`, `saved_tensors`): one object per operation, so a long
+    scalar graph gives Python's cycle collector half as many objects to scan again and again.
     """
 
-    __slots__ = ()
+    # fn: the operation (None for leaves and for nodes recorded through `Function.apply`);
+    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many)
+    __slots__ = ("fn", "_a", "_b", "saved_tensors", "_saved", "__dict__")
     _fits_grad = False  # a float gradient needs no reshaping
+    _versions = ()  # floats cannot change in place: nothing saved is ever checked
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
         if isinstance(data, Node):
@@ -31,11 +40,62 @@ class Value(Operators, Node):
         self.grad = 0.0
         self.requires_grad = bool(requires_grad)
         self.label = label
-        self._ctx = None
+        self.fn = None
+        _set_ctx(self, None)
         self._tangent = None
         self._pending = None
 
+    # ---- the op record: itself on the lean path, else the Context `Function.apply` made -------
+    @property
+    def _ctx(self):
+        # a property, not a slot holding `self`: a node pointing at itself would be a cycle
+        return self if self.fn is not None else _get_ctx(self)
+
+    @_ctx.setter
+    def _ctx(self, ctx) -> None:
+        self.fn = None
+        _set_ctx(self, ctx)
+
+    @property
+    def inputs(self) -> tuple:
+        """The operation's input nodes (what `parents` returns; () for a leaf)."""
+        if self.fn is None:
+            ctx = _get_ctx(self)
+            return () if ctx is None else ctx.inputs
+        b = self._b
+        if b is UNARY:
+            return (self._a,)
+        if b is NARY:
+            return self._a
+        a = self._a
+        # a number operand (y * 1.0) becomes its constant node when first asked for, once
+        if type(a) is float:
+            a = self._a = _constant_node(a)
+        if type(b) is float:
+            b = self._b = _constant_node(b)
+        return (a, b)
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it need a gradient? (A number operand never does.)"""
+        b = self._b
+        if self.fn is None or b is UNARY or b is NARY:
+            return OpRecord.needs_input_grad.fget(self)
+        a = self._a
+        return (type(a) is not float and a.requires_grad, type(b) is not float and b.requires_grad)
+
+    parents = inputs  # one property for the graph walk, not `_ctx` then `inputs`
+
+    def save_for_backward(self, *values) -> None:
+        """Keep raw floats for the rule's backward (floats are immutable: nothing to watch)."""
+        self.saved_tensors = self._saved = values
+
     # ---- front-end hooks used by the core -------------------------------------------------
+    def _backward_pass(self, seed: float) -> None:
+        if modes.anomaly:  # the general pass checks every rule's result
+            return Node._backward_pass(self, seed)
+        backward_values(self, seed)
+
     @classmethod
     def _from_op(cls, data, ctx, requires_grad):
         node = object.__new__(cls)
@@ -43,7 +103,8 @@ class Value(Operators, Node):
         node.grad = 0.0
         node.requires_grad = requires_grad
         node.label = ""
-        node._ctx = ctx
+        node.fn = None
+        _set_ctx(node, ctx)
         node._tangent = None
         node._pending = None
         return node
@@ -88,52 +149,76 @@ class Value(Operators, Node):
         return self._unary(ew.PowConst, {"exponent": float(exponent)})
 
     # ---- the lean path: Value's own node constructors ---------------------------------------
-    # With no mode on (see autograd.mode), an operator builds its context and output node right
-    # here: the operation's `forward` runs on the floats and nothing else is looked up. Any mode
-    # (no_grad, anomaly, autocast, jvp) takes the general `Function.apply` instead.
+    # With no mode on (see autograd.mode), an operator builds its output node right here, and
+    # the node is the record its rule fills: `forward` runs on the floats with the new node as
+    # `ctx`, and nothing else is looked up or allocated. Any mode (no_grad, anomaly, autocast,
+    # jvp) takes the general `Function.apply` instead.
     @staticmethod
     def _binary(fn, a, b) -> Value:
         """fn(a, b) recorded on Values (either may be a plain number)."""
-        if type(a) is not Value:
-            a = _operand(a, fn)
-        if type(b) is not Value:
-            b = _operand(b, fn)
+        # a plain number stays a float here (no node until someone asks for the inputs)
+        if type(a) is Value:
+            x = a.data
+        else:
+            a = x = _operand(a, fn)
+            if type(a) is not float:
+                x = a.data
+        if type(b) is Value:
+            y = b.data
+        else:
+            b = y = _operand(b, fn)
+            if type(b) is not float:
+                y = b.data
         if not modes.lean:
             return fn.apply(a, b)
-        ctx = PairContext(fn, a, b)
+        out = _new_value(Value)
+        out.fn = fn
+        out._a = a
+        out._b = b
+        out.saved_tensors = out._saved = ()
         try:
-            out = fn.forward(ctx, a.data, b.data)
+            out.data = fn.forward(out, x, y)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
-            failure.record_forward(err, ctx)
+            failure.record_forward(err, out)
             raise
-        return _node(out, ctx, a.requires_grad or b.requires_grad)
+        out.grad = 0.0
+        out.label = ""
+        out._tangent = None
+        out._pending = None
+        if (x is not a and a.requires_grad) or (y is not b and b.requires_grad):
+            out.requires_grad = True
+        else:
+            _forget_op(out)
+        return out
 
     @staticmethod
     def _nary(fn, inputs: tuple) -> Value:
         """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        if not modes.lean or not all(type(x) is Value for x in inputs):
+        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
             return fn.apply(*inputs)
-        ctx = Context(fn, inputs)
+        out = _recording(fn, inputs, NARY)
         try:
-            out = fn.forward(ctx, *[x.data for x in inputs])
+            data = fn.forward(out, *[x.data for x in inputs])
         except Exception as err:
-            failure.record_forward(err, ctx)
+            failure.record_forward(err, out)
             raise
-        return _node(out, ctx, any(x.requires_grad for x in inputs))
+        return _recorded(out, data, inputs)
 
     def _unary(self, fn, options: dict | None = None) -> Value:
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
         if not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
-        ctx = SingleContext(fn, self)
+        out = _recording(fn, self, UNARY)
         try:
             if options:
-                ctx.options = options
-                return _node(fn.forward(ctx, self.data, **options), ctx, self.requires_grad)
-            return _node(fn.forward(ctx, self.data), ctx, self.requires_grad)
+                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
+                data = fn.forward(out, self.data, **options)
+            else:
+                data = fn.forward(out, self.data)
         except Exception as err:
-            failure.record_forward(err, ctx)
+            failure.record_forward(err, out)
             raise
+        return _recorded(out, data, (self,))
 
     # ---- display --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -142,13 +227,15 @@ class Value(Operators, Node):
 
 
 Value._front = Value
+_VALUES_ONLY = {Value}
+_requires_grad = attrgetter("requires_grad")
 _new_value = object.__new__
+_get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
+_set_ctx = Node._ctx.__set__
 
 
-def _operand(x, fn) -> Value:
-    """x as a Value: itself, or a constant for a plain number."""
-    if type(x) is Value:
-        return x
+def _operand(x, fn) -> Value | float:
+    """x as an operand: a Value itself, or a plain number as a float (checked)."""
     if isinstance(x, Node):
         if isinstance(x, Value):
             return x
@@ -156,17 +243,44 @@ def _operand(x, fn) -> Value:
             f"{fn.name}: cannot combine a Value with a {type(x).__name__}; "
             "use Value for scalars or Tensor for arrays, not both in one expression"
         )
-    return Value._constant(x, fn.name)
+    if type(x) is float:
+        return x
+    return Value._constant(x, fn.name).data
 
 
-def _node(data: float, ctx: Context, requires_grad: bool) -> Value:
-    """The output node of an operation (its context kept only when a gradient can flow)."""
+def _constant_node(x: float) -> Value:
+    """The constant leaf a number operand stands for (requires_grad=False)."""
+    return Value._from_op(x, None, False)
+
+
+def _recording(fn, a, b) -> Value:
+    """A new node that records fn on inputs (a, b) while its forward runs."""
     out = _new_value(Value)
+    out.fn = fn
+    out._a = a
+    out._b = b
+    out.saved_tensors = out._saved = ()
+    return out
+
+
+def _recorded(out: Value, data: float, inputs) -> Value:
+    """The node `_recording` began, with its data and the flags of an output node."""
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._tangent = None
     out._pending = None
-    out.requires_grad = requires_grad
-    out._ctx = ctx if requires_grad else None
+    if any(map(_requires_grad, inputs)):
+        out.requires_grad = True
+    else:
+        _forget_op(out)
     return out
+
+
+def _forget_op(out: Value) -> None:
+    """No input needs a gradient: the node keeps no record (and no reference to its inputs)."""
+    out.requires_grad = False
+    out.fn = None
+    out._a = out._b = None
+    out.saved_tensors = out._saved = ()
+    _set_ctx(out, None)

@@ -190,6 +190,21 @@ def test_random_compositions_match_central_differences(program, xs):
         assert_close(v.grad, numerical, tol=1e-4)
 
 
+@settings(deadline=None, max_examples=60)
+@given(program=programs, xs=st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
+def test_backward_on_values_equals_the_general_pass_bit_for_bit(program, xs):
+    # .backward() runs Value's own lean pass; mg.grad runs the engine's general one: the same
+    # order and the same sums, so every gradient must be the same float
+    values = [mg.Value(x) for x in xs]
+    out = run_program(program, values)
+    if not isinstance(out, mg.Value) or not out.requires_grad:
+        return
+    general = mg.grad(out, values, allow_unused=True)
+    out.backward()
+    for v, g in zip(values, general):
+        assert v.grad == (0.0 if g is None else g)
+
+
 @settings(deadline=None, max_examples=40)
 @given(
     program=programs,
@@ -308,6 +323,36 @@ def test_long_chain_backward_has_no_recursion():
     ref = weakref.ref(y)
     del y
     assert ref() is None  # freed by reference counting, iteratively (no stack overflow)
+
+
+def test_number_operand_is_one_constant_node_however_often_asked():
+    x = mg.Value(3.0, label="x")
+    y = 2 * x * 0.5
+    left, right = y.parents
+    assert y.parents[1] is right and left.parents[0] is y.parents[0].parents[0]
+    two = left.parents[0]
+    assert (two.data, right.data) == (2.0, 0.5)
+    assert two.is_leaf and not two.requires_grad and not right.requires_grad
+    y.backward()
+    assert x.grad == 1.0 and two.grad == 0.0  # constants collect no gradient
+
+
+def test_a_scalar_op_adds_one_object_for_the_cycle_collector():
+    # the output node is its own op record and a number operand makes no node: one tracked
+    # object per operation (a long graph is otherwise rescanned by every full collection)
+    x = mg.Value(0.5)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        y = x
+        for _ in range(1000):
+            y = y * 1.0
+        gc.collect(0)  # untracks the float-only tuples of saved values
+        grown = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    assert 1000 <= grown < 1100
 
 
 def test_graph_is_freed_without_the_cycle_collector():

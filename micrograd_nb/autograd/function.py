@@ -43,19 +43,14 @@ class InplaceModificationError(RuntimeError):
     """An array saved for backward was changed after the forward pass."""
 
 
-class Context:
-    """Per-node scratch space that `forward` fills and `backward` reads (PyTorch's `ctx`)."""
+class OpRecord:
+    """What a rule sees as `ctx`: the op (`fn`), its `inputs`, and the values saved for backward.
 
-    # Slots keep the per-node footprint small; `__dict__` still allows `ctx.anything = ...`.
-    # `saved_tensors` is a plain attribute (not a property) so the ordinary backward pass reads
-    # it at the cost of a slot; a differentiable backward swaps in graph nodes for its duration.
-    __slots__ = ("fn", "inputs", "saved_tensors", "_saved", "_versions", "__dict__")
+    `Context` is the usual record; a `Value` made on the lean path is its own record (one
+    object per scalar operation), so these methods need only the attributes, not the class.
+    """
 
-    def __init__(self, fn: type[Function], inputs: tuple):
-        self.fn = fn
-        self.inputs = inputs  # parent nodes; parents never point back, so no cycles
-        self.saved_tensors = self._saved = ()
-        self._versions = ()
+    __slots__ = ()
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -130,41 +125,19 @@ class Context:
                 )
 
 
-class PairContext(Context):
-    """The context of a two-input op on the lean path: its inputs in two slots, not a tuple.
+class Context(OpRecord):
+    """Per-node scratch space that `forward` fills and `backward` reads (PyTorch's `ctx`)."""
 
-    One object fewer per node for Python's cycle collector to scan again and again while a
-    long scalar graph grows (in such graphs that scanning costs more than the arithmetic).
-    """
+    # Slots keep the per-node footprint small; `__dict__` still allows `ctx.anything = ...`.
+    # `saved_tensors` is a plain attribute (not a property) so the ordinary backward pass reads
+    # it at the cost of a slot; a differentiable backward swaps in graph nodes for its duration.
+    __slots__ = ("fn", "inputs", "saved_tensors", "_saved", "_versions", "__dict__")
 
-    __slots__ = ("_a", "_b")
-
-    def __init__(self, fn: type[Function], a, b):
+    def __init__(self, fn: type[Function], inputs: tuple):
         self.fn = fn
-        self._a = a
-        self._b = b
+        self.inputs = inputs  # parent nodes; parents never point back, so no cycles
         self.saved_tensors = self._saved = ()
         self._versions = ()
-
-    @property
-    def inputs(self) -> tuple:
-        return (self._a, self._b)
-
-
-class SingleContext(Context):
-    """The context of a one-input op on the lean path (see `PairContext`)."""
-
-    __slots__ = ("_a",)
-
-    def __init__(self, fn: type[Function], a):
-        self.fn = fn
-        self._a = a
-        self.saved_tensors = self._saved = ()
-        self._versions = ()
-
-    @property
-    def inputs(self) -> tuple:
-        return (self._a,)
 
 
 class Function:
@@ -332,11 +305,11 @@ class Elementwise(Function):
         if type(partials) is not tuple:
             return grad * partials
         if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
-            a, b = ctx.inputs
+            need_a, need_b = ctx.needs_input_grad
             da, db = partials
             return (
-                grad * da if da is not None and a.requires_grad else None,
-                grad * db if db is not None and b.requires_grad else None,
+                grad * da if da is not None and need_a else None,
+                grad * db if db is not None and need_b else None,
             )
         return tuple(
             [

@@ -64,11 +64,10 @@ class Node:
             )
         seed = self._seed_grad() if grad is None else self._check_grad_output(grad)
         with _cycle_collector_paused():
-            order = topological_order([self])
-            if _lean_pass.running:  # a rule that calls backward(): keep the outer pass's slots
-                backpropagate(order, {id(self): seed}, False, into_grad=True)
+            if lean_pass.running:  # a rule that calls backward(): keep the outer pass's slots
+                backpropagate(topological_order([self]), {id(self): seed}, False, into_grad=True)
             else:
-                _backward_into_grad(order, seed)
+                self._backward_pass(seed)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (`.grad = None`)."""
@@ -79,6 +78,10 @@ class Node:
         return type(self)._from_op(self.data, None, False)
 
     # ---- hooks a front end provides -------------------------------------------------------
+    def _backward_pass(self, seed: Any) -> None:
+        """`backward()`'s pass from this root (a front end may run a leaner one of its own)."""
+        _backward_into_grad(topological_order([self]), seed)
+
     @classmethod
     def _from_op(cls, data, ctx, requires_grad):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -141,11 +144,9 @@ def topological_order(roots: Iterable[Node], all_nodes: bool = False) -> list[No
             visit(key)
             push(node)
             push(None)
-            ctx = node._ctx
-            if ctx is not None:
-                for parent in ctx.inputs:
-                    if id(parent) not in visited and (all_nodes or parent.requires_grad):
-                        push(parent)
+            for parent in node.parents:
+                if id(parent) not in visited and (all_nodes or parent.requires_grad):
+                    push(parent)
     return order
 
 
@@ -188,13 +189,13 @@ class _LeanPass:
     running = False
 
 
-_lean_pass = _LeanPass()
+lean_pass = _LeanPass()
 
 
 def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
     """`backward()`'s pass: gradients wait in each node's `_pending` slot, not in a dict."""
     anomaly = modes.anomaly
-    _lean_pass.running = True
+    lean_pass.running = True
     order[-1]._pending = seed
     node = grad = None
     try:
@@ -223,7 +224,7 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                     input_grads = (input_grads,)
                 inputs = ctx.inputs
                 if anomaly or len(input_grads) != len(inputs):
-                    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+                    check_rule_result(ctx, inputs, grad, input_grads, anomaly)
                 for parent, g in zip(inputs, input_grads):
                     if g is None or not parent.requires_grad:
                         continue
@@ -232,16 +233,21 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                     pending = parent._pending
                     parent._pending = g if pending is None else pending + g
     except BaseException as err:
-        if isinstance(err, Exception) and node is not None and node._ctx is not None:
-            # the error carries the graph and the adjoints found so far (mg.draw(err))
-            grads = {id(n): n.grad for n in order if n.grad is not None}
-            grads[id(node)] = grad
-            record_backward(err, node, order[-1], grads)
-        for pending in order:  # the pass stopped at an error: leave no gradient behind
-            pending._pending = None
+        stop_pass(err, order, node, grad)
         raise
     finally:
-        _lean_pass.running = False
+        lean_pass.running = False
+
+
+def stop_pass(err: BaseException, order: Sequence[Node], node: Node | None, grad: Any) -> None:
+    """A `backward()` pass stopped at `node`: record the graph on the error, drop pending grads."""
+    if isinstance(err, Exception) and node is not None and node._ctx is not None:
+        # the error carries the graph and the adjoints found so far (mg.draw(err))
+        grads = {id(n): n.grad for n in order if n.grad is not None}
+        grads[id(node)] = grad
+        record_backward(err, node, order[-1], grads)
+    for pending in order:  # the pass stopped at an error: leave no gradient behind
+        pending._pending = None
 
 
 def _add_to_grad(node: Node, grad: Any) -> None:
@@ -266,11 +272,11 @@ def _run_rule(
         input_grads = ctx.fn.backward(ctx, grad)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
-    _check_rule_result(ctx, inputs, grad, input_grads, anomaly)
+    check_rule_result(ctx, inputs, grad, input_grads, anomaly)
     return input_grads
 
 
-def _check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly: bool) -> None:
+def check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly: bool) -> None:
     """Raise if a rule returned the wrong number of gradients, or (anomaly mode) NaN/inf."""
     if len(input_grads) != len(inputs):
         raise RuntimeError(

@@ -30,21 +30,20 @@ class WeightedSum(Function):
     def forward(ctx, *wxb):
         n = (len(wxb) - 1) // 2
         w, x, b = wxb[:n], wxb[n : 2 * n], wxb[-1]
-        ctx.save_for_backward(*wxb)
-        ctx.n = n
+        ctx.save_for_backward(*wxb)  # n = len(saved) // 2: no per-node attribute to store
         return sum(map(mul, w, x), b)
 
     @staticmethod
     def backward(ctx, grad):
         saved = ctx.saved_tensors
-        n = ctx.n
+        n = len(saved) // 2
         w, x = saved[:n], saved[n : 2 * n]
         return (*[grad * xi for xi in x], *[grad * wi for wi in w], grad)
 
     @staticmethod
     def jvp(ctx, *tangents):
         saved = ctx.saved_tensors
-        n = ctx.n
+        n = len(saved) // 2
         w, x = saved[:n], saved[n : 2 * n]
         dw, dx, db = tangents[:n], tangents[n : 2 * n], tangents[-1]
         return sum(map(mul, dw, x), db) + sum(map(mul, w, dx))
