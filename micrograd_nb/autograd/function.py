@@ -164,6 +164,9 @@ class Function:
     #: under `amp.autocast`: "float32" runs it on float32 inputs (exp, log, sums overflow or
     #: lose precision in float16); "" keeps its inputs' dtype
     autocast: str = ""
+    #: True when each input fills its own slice of the output (stack, concatenate): the
+    #: inputs' shapes may look broadcastable to the output's, but nothing is summed back
+    joins_inputs: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -209,6 +209,7 @@ class Concatenate(Linear):
     """join arrays along an existing `axis`; backward: cut the gradient back into pieces"""
 
     table_inputs = ("x₀", "x₁")
+    joins_inputs = True
 
     @classmethod
     def formula(cls, index, names, out, options):
@@ -244,6 +245,7 @@ class Stack(Linear):
     """join arrays along a new `axis`; backward: take each input's slice of the gradient"""
 
     table_inputs = ("x₀", "x₁")
+    joins_inputs = True
 
     @classmethod
     def formula(cls, index, names, out, options):

@@ -31,8 +31,6 @@ FAILED_STYLE = (
     f'shape=box, style="filled,bold", fillcolor="{FAILED_FILL}", color="{HIGHLIGHT_COLOR}", '
     'fontcolor="#67000d", penwidth=3'
 )
-#: operations that place their inputs side by side (their shapes may look broadcastable)
-JOINING_OPS = frozenset({"stack", "concatenate"})
 
 
 @dataclass
@@ -123,7 +121,7 @@ def op_text(node: Node) -> str:
 
 def is_broadcast(parent: Node, child: Node) -> bool:
     """True when `parent` was broadcast up to `child`'s shape (so its gradient is summed back)."""
-    if child.op in JOINING_OPS:
+    if child._ctx is not None and child._ctx.fn.joins_inputs:
         return False  # each input fills its own slice; nothing is copied or summed back
     parent_shape, child_shape = tuple(parent.shape), tuple(child.shape)
     if parent_shape == child_shape:
