@@ -32,16 +32,16 @@ fi
 # System packages from Debian where we may install them (root or passwordless sudo):
 # Graphviz's `dot` (pictures also render without it, through the graphviz-pure dependency;
 # the tests compare the two) and, for the browser tests, Chromium.
-packages=()
-command -v dot >/dev/null || packages+=(graphviz)
-if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium fonts-dejavu-core); fi
-if [ ${#packages[@]} -gt 0 ]; then
-  echo "Installing Debian's ${packages[*]} ..."
-  if ! apt_install "${packages[@]}"; then
+to_install=()
+command -v dot >/dev/null || to_install+=( graphviz )
+if [ "$extras" = test ] && [ ! -x /usr/bin/chromium ]; then to_install+=( chromium fonts-dejavu-core ); fi
+if [ ${#to_install[@]} -gt 0 ]; then
+  echo "Installing Debian's ${to_install[*]} ..."
+  if ! apt_install "${to_install[@]}"; then
     if [ "$extras" = test ]; then
-      echo "Could not install ${packages[*]} (not root?): run 'sudo apt-get install ${packages[*]}'; the tests that need them will fail without them." >&2
+      echo "Could not install ${to_install[*]} (not root?): run 'sudo apt-get install ${to_install[*]}'; the tests that need them will fail without them." >&2
     else
-      echo "Could not install ${packages[*]} (not root?): graph pictures render through graphviz-pure instead." >&2
+      echo "Could not install ${to_install[*]} (not root?): graph pictures render through graphviz-pure instead." >&2
     fi
   fi
 fi
