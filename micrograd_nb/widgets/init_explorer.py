@@ -13,6 +13,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..autograd import no_grad
+from ..diagnostics.activations import TANH_SATURATION
 from ..tensor import Tensor
 from ._base import Explorer
 from ._figure import new_figure
@@ -54,7 +55,7 @@ class InitExplorer(Explorer):
 
     Controls: `activation`, `depth`, `width`, `std` (for "normal"), `seed`. Results: `stds`
     ({scheme: std of each hidden layer's activations, first layer first}), `saturation`
-    ({scheme: fraction of |h| > 0.99 per layer, for tanh/sigmoid-like squashing}) and
+    ({scheme: fraction of |h| > 0.97 per layer, where tanh′ < 0.06, as in mg.diagnostics}) and
     `histograms` ({scheme: {layer number: (counts, bin edges)}}).
     """
 
@@ -130,7 +131,9 @@ class InitExplorer(Explorer):
         for scheme in self.schemes:
             layers = hidden_activations(self.config(scheme))
             self.stds[scheme] = np.array([float(np.std(h)) for h in layers])
-            self.saturation[scheme] = np.array([float(np.mean(np.abs(h) > 0.99)) for h in layers])
+            self.saturation[scheme] = np.array(
+                [float(np.mean(np.abs(h) > TANH_SATURATION)) for h in layers]
+            )
             self._zeros[scheme] = np.array([float(np.mean(h == 0.0)) for h in layers])
             shown = {}
             for i in shown_layers(len(layers)):
