@@ -73,6 +73,7 @@ from .training import fit
 from .value import Value
 from .viz import draw
 from .viz.error_display import install_error_display
+from .viz.steps import backward_steps, forward_steps
 
 install_error_display()  # in a Jupyter kernel: an operation's error shows its graph
 
@@ -138,6 +139,8 @@ __all__ = [
     "detect_anomaly",
     "diagnostics",
     "draw",
+    "backward_steps",
+    "forward_steps",
     "enable_grad",
     "fit",
     "Function",

@@ -24,7 +24,7 @@ from ..viz.dot import DrawOptions, build_dot, op_text
 from ..viz.drawing import draw
 from ..viz.format import format_grad, format_shape, format_values
 from ..viz.formulas import derivative_symbol, local_formula
-from .stepper import backward_plan, node_names
+from ..viz.steps import backward_steps, node_names
 
 #: the Graphviz WebAssembly module, as an ES module text (sent to the browser once per view)
 GRAPHVIZ_MODULE = ("easydot", "assets/index.js")
@@ -65,12 +65,10 @@ def graphviz_module_source() -> str:
 
 
 def grad_rules(root: Node, names: dict[int, str]) -> dict[int, str]:
-    """id(node) -> the backward rule that gives its grad, as the BackwardStepper prints it.
-
-    The one place GraphView gets rule text from: re-point it here when the rules move."""
+    """id(node) -> the backward rule that gives its grad, as `mg.backward_steps` writes it."""
     if not root.requires_grad:
         return {}
-    plan = backward_plan(root, names)
+    plan = backward_steps(root, names)
     return {id(node): rule for node, rule in zip(plan.order, plan.rules)}
 
 
