@@ -214,8 +214,14 @@ def _num(x: Any) -> str:
 
 
 def _factor(formula: str) -> str:
-    """A formula as a factor of a product: '1 - t²' becomes '(1 - t²)'."""
-    return f"({formula})" if (" + " in formula or " - " in formula) else formula
+    """A formula as a factor of a product: '1 - t²' becomes '(1 - t²)', '-1' becomes '(-1)'."""
+    depth = 0
+    for i, char in enumerate(formula):
+        depth += (char in "([") - (char in ")]")
+        # A sum, or a leading minus, outside brackets would bind wrongly after "·".
+        if depth == 0 and formula[i : i + 3] in (" + ", " - "):
+            return f"({formula})"
+    return f"({formula})" if formula.startswith("-") else formula
 
 
 def _as_tuple(grads: Any) -> tuple:
