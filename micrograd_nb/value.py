@@ -6,7 +6,8 @@ import numbers
 from operator import attrgetter
 
 from .autograd import Node, failure
-from .autograd.function import OpRecord
+from .autograd.function import Context, OpRecord
+from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
@@ -21,13 +22,17 @@ class Value(Operators, OpRecord, Node):
     7.0
 
     A Value made by an operation on the lean path is also that operation's record (the `ctx`
-    its rule reads: `fn`, `inputs`, `saved_tensors`): one object per operation, so a long
-    scalar graph gives Python's cycle collector half as many objects to scan again and again.
+    its rule reads: `fn`, `inputs`, `saved_tensors`): one object per operation. In a long
+    scalar graph Python's cycle collector, not the arithmetic, sets the pace: it counts every
+    new container object and scans them again and again, so an operation makes exactly one.
     """
 
     # fn: the operation (None for leaves and for nodes recorded through `Function.apply`);
-    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many)
-    __slots__ = ("fn", "_a", "_b", "saved_tensors", "_saved", "__dict__")
+    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many);
+    # _saved_a, _saved_b: what forward saved, two floats in slots rather than a tuple per op
+    # (_saved_b is ONE_SAVED or NONE_SAVED when fewer were saved, ALL_SAVED when _saved_a
+    # holds the tuple of three or more)
+    __slots__ = ("fn", "_a", "_b", "_saved_a", "_saved_b", "__dict__")
     _fits_grad = False  # a float gradient needs no reshaping
     _versions = ()  # floats cannot change in place: nothing saved is ever checked
 
@@ -44,6 +49,8 @@ class Value(Operators, OpRecord, Node):
         _set_ctx(self, None)
         self._tangent = None
         self._pending = None
+        self._saved_b = NONE_SAVED
+        self._seq = next_sequence_number()
 
     # ---- the op record: itself on the lean path, else the Context `Function.apply` made -------
     @property
@@ -88,7 +95,41 @@ class Value(Operators, OpRecord, Node):
 
     def save_for_backward(self, *values) -> None:
         """Keep raw floats for the rule's backward (floats are immutable: nothing to watch)."""
-        self.saved_tensors = self._saved = values
+        if len(values) == 2:
+            self._saved_a, self._saved_b = values
+        elif len(values) == 1:
+            self._saved_a = values[0]
+            self._saved_b = ONE_SAVED
+        else:
+            self._saved_a = values
+            self._saved_b = ALL_SAVED if values else NONE_SAVED
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The values forward saved, as the rule reads them: `a, b = ctx.saved_tensors`."""
+        b = self._saved_b
+        if b is ONE_SAVED:
+            return (self._saved_a,)
+        if b is NONE_SAVED:
+            return ()
+        if b is ALL_SAVED:
+            return self._saved_a
+        return (self._saved_a, b)
+
+    _saved = saved_tensors  # a Value's record never swaps in nodes (see `as_context`)
+
+    def as_context(self) -> Context:
+        """This operation's record as a `Context` of its own, for a pass that rewrites it.
+
+        Under create_graph the rule reads graph nodes from `saved_tensors` for a while; a
+        separate Context takes that change, and the Value keeps its floats.
+        """
+        if self.fn is None:
+            return _get_ctx(self)
+        ctx = Context(self.fn, self.inputs)
+        ctx.saved_tensors = ctx._saved = self.saved_tensors
+        ctx.__dict__.update(self.__dict__)  # what forward put on ctx: an exponent, options
+        return ctx
 
     # ---- front-end hooks used by the core -------------------------------------------------
     def _backward_pass(self, seed: float) -> None:
@@ -107,6 +148,8 @@ class Value(Operators, OpRecord, Node):
         _set_ctx(node, ctx)
         node._tangent = None
         node._pending = None
+        node._saved_b = NONE_SAVED
+        node._seq = next_sequence_number()
         return node
 
     @classmethod
@@ -175,7 +218,8 @@ class Value(Operators, OpRecord, Node):
         out.fn = fn
         out._a = a
         out._b = b
-        out.saved_tensors = out._saved = ()
+        out._saved_b = NONE_SAVED
+        out._seq = _next_number()
         try:
             out.data = fn.forward(out, x, y)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
@@ -230,6 +274,9 @@ Value._front = Value
 _VALUES_ONLY = {Value}
 _requires_grad = attrgetter("requires_grad")
 _new_value = object.__new__
+_next_number = next_sequence_number
+#: markers in `_saved_b`: forward saved one value, none, or three and more (a tuple in `_saved_a`)
+ONE_SAVED, NONE_SAVED, ALL_SAVED = object(), object(), object()
 _get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
 _set_ctx = Node._ctx.__set__
 
@@ -259,7 +306,8 @@ def _recording(fn, a, b) -> Value:
     out.fn = fn
     out._a = a
     out._b = b
-    out.saved_tensors = out._saved = ()
+    out._saved_b = NONE_SAVED
+    out._seq = _next_number()
     return out
 
 
@@ -282,5 +330,5 @@ def _forget_op(out: Value) -> None:
     out.requires_grad = False
     out.fn = None
     out._a = out._b = None
-    out.saved_tensors = out._saved = ()
+    out._saved_b = NONE_SAVED
     _set_ctx(out, None)
