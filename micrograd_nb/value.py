@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from operator import attrgetter
 
 from .autograd import Node, failure
@@ -199,6 +200,76 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _binary(fn, a, b) -> Value:
         """fn(a, b) recorded on Values (either may be a plain number)."""
+        return binary_recorder(fn)(a, b)
+
+    @staticmethod
+    def _nary(fn, inputs: tuple) -> Value:
+        """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
+        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
+            return fn.apply(*inputs)
+        out = _recording(fn, inputs, NARY)
+        try:
+            data = fn.forward(out, *[x.data for x in inputs])
+        except Exception as err:
+            failure.record_forward(err, out)
+            raise
+        return _recorded(out, data, inputs)
+
+    def _unary(self, fn, options: dict | None = None) -> Value:
+        """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
+        if not modes.lean:
+            return fn.apply(self, **options) if options else fn.apply(self)
+        out = _recording(fn, self, UNARY)
+        try:
+            if options:
+                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
+                out.data = fn.forward(out, self.data, **options)
+            else:
+                out.data = fn.forward(out, self.data)
+        except Exception as err:
+            failure.record_forward(err, out)
+            raise
+        out.grad = 0.0
+        out.label = ""
+        out._tangent = None
+        out._pending = None
+        if self.requires_grad:
+            out.requires_grad = True
+        else:
+            _forget_op(out)
+        return out
+
+    # ---- display --------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+Value._front = Value
+_VALUES_ONLY = {Value}
+_requires_grad = attrgetter("requires_grad")
+_new_value = object.__new__
+_next_number = next_sequence_number
+#: markers in `_saved_b`: forward saved one value, none, or three and more (a tuple in `_saved_a`)
+ONE_SAVED, NONE_SAVED, ALL_SAVED = object(), object(), object()
+_get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
+_set_ctx = Node._ctx.__set__
+
+
+def binary_recorder(fn) -> Callable:
+    """The function that records fn(a, b) on Values, made once per operation.
+
+    With no mode on (see autograd.mode) it builds the output node right here, and the node is
+    the record its rule fills: `forward` runs on the floats with the new node as `ctx`, and
+    nothing else is looked up or allocated. Any mode (no_grad, anomaly, autocast, jvp) takes
+    the general `Function.apply` instead. `Value.__add__` and the other arithmetic operators
+    *are* these functions: one Python call per operation, not an operator calling a helper.
+    """
+    recorder = _RECORDERS.get(fn)
+    if recorder is not None:
+        return recorder
+
+    def record(a, b) -> Value:
         # a plain number stays a float here (no node until someone asks for the inputs)
         if type(a) is Value:
             x = a.data
@@ -235,50 +306,20 @@ class Value(Operators, OpRecord, Node):
             _forget_op(out)
         return out
 
-    @staticmethod
-    def _nary(fn, inputs: tuple) -> Value:
-        """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
-            return fn.apply(*inputs)
-        out = _recording(fn, inputs, NARY)
-        try:
-            data = fn.forward(out, *[x.data for x in inputs])
-        except Exception as err:
-            failure.record_forward(err, out)
-            raise
-        return _recorded(out, data, inputs)
-
-    def _unary(self, fn, options: dict | None = None) -> Value:
-        """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
-        if not modes.lean:
-            return fn.apply(self, **options) if options else fn.apply(self)
-        out = _recording(fn, self, UNARY)
-        try:
-            if options:
-                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
-                data = fn.forward(out, self.data, **options)
-            else:
-                data = fn.forward(out, self.data)
-        except Exception as err:
-            failure.record_forward(err, out)
-            raise
-        return _recorded(out, data, (self,))
-
-    # ---- display --------------------------------------------------------------------------
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+    record.__name__ = record.__qualname__ = f"record_{fn.__name__}"
+    record.__doc__ = fn.__doc__
+    _RECORDERS[fn] = record
+    return record
 
 
-Value._front = Value
-_VALUES_ONLY = {Value}
-_requires_grad = attrgetter("requires_grad")
-_new_value = object.__new__
-_next_number = next_sequence_number
-#: markers in `_saved_b`: forward saved one value, none, or three and more (a tuple in `_saved_a`)
-ONE_SAVED, NONE_SAVED, ALL_SAVED = object(), object(), object()
-_get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
-_set_ctx = Node._ctx.__set__
+_RECORDERS: dict = {}  # Function class -> its recorder
+
+# The operators learners use most, as the recorders themselves (self is `a`, other is `b`);
+# the reflected forms (2 * x) and the functions (exp, tanh, ...) come from `Operators`.
+Value.__add__ = binary_recorder(ew.Add)
+Value.__sub__ = binary_recorder(ew.Sub)
+Value.__mul__ = binary_recorder(ew.Mul)
+Value.__truediv__ = binary_recorder(ew.Div)
 
 
 def _operand(x, fn) -> Value | float:

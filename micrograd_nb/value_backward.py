@@ -85,39 +85,39 @@ def backward_values(root: Node, seed: float) -> None:
                         _spread(ctx, ctx.inputs, ctx.fn.backward(ctx, grad), grad)
                     continue
                 b = node._b
-                if b is NARY or not fn.backward_from_partials:
+                if b is NARY:
+                    _spread(node, node._a, fn.backward(node, grad), grad)
+                    continue
+                if fn.backward_from_partials:
+                    # an elementwise op on floats: ā = ȳ·∂out/∂a, as Elementwise.backward does
+                    partials = fn.partials(node)
+                    if b is UNARY and type(partials) is not tuple:
+                        a = node._a
+                        if a.requires_grad:
+                            pending = a._pending
+                            g = grad * partials
+                            a._pending = g if pending is WAITING else pending + g
+                        continue
+                    if b is UNARY or type(partials) is not tuple or len(partials) != 2:
+                        _spread(node, node.inputs, fn.backward(node, grad), grad)
+                        continue
+                    da, db = partials
+                    ga = None if da is None else grad * da
+                    gb = None if db is None else grad * db
+                else:
                     input_grads = fn.backward(node, grad)
-                    if b is UNARY and type(input_grads) is not tuple:
-                        _add_pending(node._a, input_grads)
-                    elif b is NARY or type(input_grads) is not tuple or len(input_grads) != 2:
+                    if b is UNARY or type(input_grads) is not tuple or len(input_grads) != 2:
                         _spread(node, node.inputs, input_grads, grad)
-                    else:
-                        _add_pending(node._a, input_grads[0])
-                        _add_pending(b, input_grads[1])
-                    continue
-                # an elementwise op on floats: ā = ȳ·∂out/∂a, as Elementwise.backward computes
-                partials = fn.partials(node)
-                if b is UNARY and type(partials) is not tuple:
-                    a = node._a
-                    if a.requires_grad:
-                        pending = a._pending
-                        g = grad * partials
-                        a._pending = g if pending is WAITING else pending + g
-                    continue
-                if type(partials) is not tuple or len(partials) != 2:
-                    _spread(node, node.inputs, fn.backward(node, grad), grad)
-                    continue
+                        continue
+                    ga, gb = input_grads
+                # two inputs; either may be a float (a number operand: no gradient)
                 a = node._a
-                d = partials[0]
-                if d is not None and type(a) is not float and a.requires_grad:
+                if ga is not None and type(a) is not float and a.requires_grad:
                     pending = a._pending
-                    g = grad * d
-                    a._pending = g if pending is WAITING else pending + g
-                d = partials[1]
-                if d is not None and type(b) is not float and b.requires_grad:
+                    a._pending = ga if pending is WAITING else pending + ga
+                if gb is not None and type(b) is not float and b.requires_grad:
                     pending = b._pending
-                    g = grad * d
-                    b._pending = g if pending is WAITING else pending + g
+                    b._pending = gb if pending is WAITING else pending + gb
     except BaseException as err:
         stop_pass(err, order[::-1], node, grad)
         raise
