@@ -209,7 +209,7 @@ class Value(Operators, OpRecord, Node):
             return fn.apply(*inputs)
         out = _recording(fn, inputs, NARY)
         try:
-            data = fn.forward(out, *[x.data for x in inputs])
+            data = fn.forward(out, *map(_data_of, inputs))
         except Exception as err:
             failure.record_forward(err, out)
             raise
@@ -248,6 +248,7 @@ class Value(Operators, OpRecord, Node):
 Value._front = Value
 _VALUES_ONLY = {Value}
 _requires_grad = attrgetter("requires_grad")
+_data_of = attrgetter("data")
 _new_value = object.__new__
 _next_number = next_sequence_number
 #: markers in `_saved_b`: forward saved one value, none, or three and more (a tuple in `_saved_a`)

@@ -139,5 +139,7 @@ def _spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
         input_grads = (input_grads,)
     if len(input_grads) != len(inputs):
         check_rule_result(ctx, inputs, grad, input_grads, False)
-    for parent, g in zip(inputs, input_grads):
-        _add_pending(parent, g)
+    for parent, g in zip(inputs, input_grads):  # _add_pending, spelled out: a neuron has many
+        if g is not None and type(parent) is not float and parent.requires_grad:
+            pending = parent._pending
+            parent._pending = g if pending is WAITING else pending + g
