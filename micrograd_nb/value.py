@@ -12,7 +12,7 @@ from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
-from .value_backward import NARY, UNARY, backward_values
+from .value_backward import NARY, UNARY, Marker, backward_values
 
 
 class Value(Operators, OpRecord, Node):
@@ -251,8 +251,7 @@ _requires_grad = attrgetter("requires_grad")
 _data_of = attrgetter("data")
 _new_value = object.__new__
 _next_number = next_sequence_number
-#: markers in `_saved_b`: forward saved one value, none, or three and more (a tuple in `_saved_a`)
-ONE_SAVED, NONE_SAVED, ALL_SAVED = object(), object(), object()
+ONE_SAVED, NONE_SAVED, ALL_SAVED = Marker.ONE_SAVED, Marker.NONE_SAVED, Marker.ALL_SAVED
 _get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
 _set_ctx = Node._ctx.__set__
 

@@ -10,16 +10,25 @@ Anomaly mode takes the general pass.
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from .autograd.graph import Node, check_rule_result, creation_number, lean_pass, stop_pass
 from .autograd.mode import no_grad
 
-#: markers in a node's `_b` slot: a one-input op, or an op whose `_a` holds all its inputs
-UNARY = object()
-NARY = object()
-#: `_pending` of a node that backward will visit, before any gradient has reached it
-WAITING = object()
+
+class Marker(enum.Enum):
+    """Markers kept in a Value's slots (enum members stay themselves when copied or pickled)."""
+
+    UNARY = "a one-input op (in `_b`)"
+    NARY = "an op whose `_a` holds all its inputs (in `_b`)"
+    WAITING = "backward will visit this node; no gradient has reached it yet (in `_pending`)"
+    ONE_SAVED = "forward saved one value, in `_saved_a` (in `_saved_b`)"
+    NONE_SAVED = "forward saved nothing (in `_saved_b`)"
+    ALL_SAVED = "forward saved three or more values, a tuple in `_saved_a` (in `_saved_b`)"
+
+
+UNARY, NARY, WAITING = Marker.UNARY, Marker.NARY, Marker.WAITING
 
 _get_ctx = Node._ctx.__get__  # the Context of a node recorded through `Function.apply`
 

@@ -9,6 +9,7 @@ adjoints of the node's inputs; where a node feeds several paths, the contributio
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 from collections.abc import Iterable, Sequence
@@ -86,17 +87,30 @@ class Node:
         """The same data as a new leaf that does not require grad (cuts the graph here)."""
         return type(self)._from_op(self.data, None, False)
 
+    # ---- copy and pickle: the slots themselves, and a new creation number -------------------
+    def __getstate__(self) -> tuple:
+        """The node's attributes, read from its slots directly (a front end's properties such
+        as Value's `_ctx` compute something else)."""
+        slots = {}
+        for name, slot in _slots_of(type(self)):
+            try:
+                slots[name] = slot.__get__(self)
+            except AttributeError:  # a slot this kind of node never fills
+                pass
+        return (getattr(self, "__dict__", None) or None, slots)
+
     def __setstate__(self, state) -> None:
         """Restore a pickled or copied node, numbered as if made now (after its parents).
 
         A creation number from another process could be larger than the ones made here, and
         backward would then run this node's rule too early.
         """
-        dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
+        dict_state, slot_state = state
         if dict_state:
             self.__dict__.update(dict_state)
-        for name, value in (slot_state or {}).items():
-            setattr(self, name, value)
+        slots = dict(_slots_of(type(self)))
+        for name, value in slot_state.items():
+            slots[name].__set__(self, value)
         self._seq = next_sequence_number()
 
     # ---- hooks a front end provides -------------------------------------------------------
@@ -124,6 +138,17 @@ class Node:
     def _fit_grad(self, grad):
         """Bring an incoming gradient to this node's shape/dtype (Tensor sums broadcast axes)."""
         return grad
+
+
+@functools.cache
+def _slots_of(cls: type) -> tuple:
+    """(name, slot descriptor) for every slot a node of class `cls` has."""
+    return tuple(
+        (name, klass.__dict__[name])
+        for klass in cls.__mro__
+        for name in klass.__dict__.get("__slots__", ())
+        if name not in ("__dict__", "__weakref__")
+    )
 
 
 @contextlib.contextmanager
