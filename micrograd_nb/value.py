@@ -94,16 +94,20 @@ class Value(Operators, OpRecord, Node):
 
     parents = inputs  # one property for the graph walk, not `_ctx` then `inputs`
 
-    def save_for_backward(self, *values) -> None:
-        """Keep raw floats for the rule's backward (floats are immutable: nothing to watch)."""
-        if len(values) == 2:
-            self._saved_a, self._saved_b = values
-        elif len(values) == 1:
-            self._saved_a = values[0]
-            self._saved_b = ONE_SAVED
+    def save_for_backward(self, a=Marker.NONE_SAVED, b=Marker.ONE_SAVED, *more) -> None:
+        """Keep raw floats for the rule's backward (floats are immutable: nothing to watch).
+
+        The first two go in slots as they are (no tuple: see the class docstring); `b`'s
+        default marks that only `a` was saved, `a`'s that nothing was.
+        """
+        if more:
+            self._saved_a = (a, b, *more)
+            self._saved_b = ALL_SAVED
+        elif a is NONE_SAVED:
+            self._saved_b = NONE_SAVED
         else:
-            self._saved_a = values
-            self._saved_b = ALL_SAVED if values else NONE_SAVED
+            self._saved_a = a
+            self._saved_b = b
 
     @property
     def saved_tensors(self) -> tuple:
