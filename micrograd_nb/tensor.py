@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .autograd import Context, Node, failure
+from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import activations as act
@@ -63,6 +64,7 @@ class Tensor(Operators, Reductions, ShapeMethods, Node):
         self._ctx = None
         self._tangent = None
         self._pending = None
+        self._seq = next_sequence_number()
 
     # ---- data, with an in-place version counter ---------------------------------------------
     @property
@@ -102,6 +104,7 @@ class Tensor(Operators, Reductions, ShapeMethods, Node):
         node._ctx = ctx
         node._tangent = None
         node._pending = None
+        node._seq = next_sequence_number()
         return node
 
     @classmethod
@@ -126,6 +129,7 @@ class Tensor(Operators, Reductions, ShapeMethods, Node):
         node._ctx = None
         node._tangent = None
         node._pending = None
+        node._seq = next_sequence_number()
         return node
 
     def _seed_grad(self):

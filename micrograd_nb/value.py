@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from operator import attrgetter
 
 from .autograd import Node, failure
-from .autograd.function import OpRecord
+from .autograd.function import Context, OpRecord
+from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
-from .value_backward import NARY, UNARY, backward_values
+from .value_backward import NARY, UNARY, Marker, backward_values
 
 
 class Value(Operators, OpRecord, Node):
@@ -21,13 +23,17 @@ class Value(Operators, OpRecord, Node):
     7.0
 
     A Value made by an operation on the lean path is also that operation's record (the `ctx`
-    its rule reads: `fn`, `inputs`, `saved_tensors`): one object per operation, so a long
-    scalar graph gives Python's cycle collector half as many objects to scan again and again.
+    its rule reads: `fn`, `inputs`, `saved_tensors`): one object per operation. In a long
+    scalar graph Python's cycle collector, not the arithmetic, sets the pace: it counts every
+    new container object and scans them again and again, so an operation makes exactly one.
     """
 
     # fn: the operation (None for leaves and for nodes recorded through `Function.apply`);
-    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many)
-    __slots__ = ("fn", "_a", "_b", "saved_tensors", "_saved", "__dict__")
+    # _a, _b: its inputs (_b is UNARY for one input, NARY when _a is the tuple of many);
+    # _saved_a, _saved_b: what forward saved, two floats in slots rather than a tuple per op
+    # (_saved_b is ONE_SAVED or NONE_SAVED when fewer were saved, ALL_SAVED when _saved_a
+    # holds the tuple of three or more)
+    __slots__ = ("fn", "_a", "_b", "_saved_a", "_saved_b", "__dict__")
     _fits_grad = False  # a float gradient needs no reshaping
     _versions = ()  # floats cannot change in place: nothing saved is ever checked
 
@@ -44,6 +50,8 @@ class Value(Operators, OpRecord, Node):
         _set_ctx(self, None)
         self._tangent = None
         self._pending = None
+        self._saved_b = NONE_SAVED
+        self._seq = next_sequence_number()
 
     # ---- the op record: itself on the lean path, else the Context `Function.apply` made -------
     @property
@@ -86,9 +94,47 @@ class Value(Operators, OpRecord, Node):
 
     parents = inputs  # one property for the graph walk, not `_ctx` then `inputs`
 
-    def save_for_backward(self, *values) -> None:
-        """Keep raw floats for the rule's backward (floats are immutable: nothing to watch)."""
-        self.saved_tensors = self._saved = values
+    def save_for_backward(self, a=Marker.NONE_SAVED, b=Marker.ONE_SAVED, *more) -> None:
+        """Keep raw floats for the rule's backward (floats are immutable: nothing to watch).
+
+        The first two go in slots as they are (no tuple: see the class docstring); `b`'s
+        default marks that only `a` was saved, `a`'s that nothing was.
+        """
+        if more:
+            self._saved_a = (a, b, *more)
+            self._saved_b = ALL_SAVED
+        elif a is NONE_SAVED:
+            self._saved_b = NONE_SAVED
+        else:
+            self._saved_a = a
+            self._saved_b = b
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The values forward saved, as the rule reads them: `a, b = ctx.saved_tensors`."""
+        b = self._saved_b
+        if b is ONE_SAVED:
+            return (self._saved_a,)
+        if b is NONE_SAVED:
+            return ()
+        if b is ALL_SAVED:
+            return self._saved_a
+        return (self._saved_a, b)
+
+    _saved = saved_tensors  # a Value's record never swaps in nodes (see `as_context`)
+
+    def as_context(self) -> Context:
+        """This operation's record as a `Context` of its own, for a pass that rewrites it.
+
+        Under create_graph the rule reads graph nodes from `saved_tensors` for a while; a
+        separate Context takes that change, and the Value keeps its floats.
+        """
+        if self.fn is None:
+            return _get_ctx(self)
+        ctx = Context(self.fn, self.inputs)
+        ctx.saved_tensors = ctx._saved = self.saved_tensors
+        ctx.__dict__.update(self.__dict__)  # what forward put on ctx: an exponent, options
+        return ctx
 
     # ---- front-end hooks used by the core -------------------------------------------------
     def _backward_pass(self, seed: float) -> None:
@@ -107,6 +153,8 @@ class Value(Operators, OpRecord, Node):
         _set_ctx(node, ctx)
         node._tangent = None
         node._pending = None
+        node._saved_b = NONE_SAVED
+        node._seq = next_sequence_number()
         return node
 
     @classmethod
@@ -156,6 +204,76 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _binary(fn, a, b) -> Value:
         """fn(a, b) recorded on Values (either may be a plain number)."""
+        return binary_recorder(fn)(a, b)
+
+    @staticmethod
+    def _nary(fn, inputs: tuple) -> Value:
+        """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
+        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
+            return fn.apply(*inputs)
+        out = _recording(fn, inputs, NARY)
+        try:
+            data = fn.forward(out, *map(_data_of, inputs))
+        except Exception as err:
+            failure.record_forward(err, out)
+            raise
+        return _recorded(out, data, inputs)
+
+    def _unary(self, fn, options: dict | None = None) -> Value:
+        """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
+        if not modes.lean:
+            return fn.apply(self, **options) if options else fn.apply(self)
+        out = _recording(fn, self, UNARY)
+        try:
+            if options:
+                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
+                out.data = fn.forward(out, self.data, **options)
+            else:
+                out.data = fn.forward(out, self.data)
+        except Exception as err:
+            failure.record_forward(err, out)
+            raise
+        out.grad = 0.0
+        out.label = ""
+        out._tangent = None
+        out._pending = None
+        if self.requires_grad:
+            out.requires_grad = True
+        else:
+            _forget_op(out)
+        return out
+
+    # ---- display --------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+Value._front = Value
+_VALUES_ONLY = {Value}
+_requires_grad = attrgetter("requires_grad")
+_data_of = attrgetter("data")
+_new_value = object.__new__
+_next_number = next_sequence_number
+ONE_SAVED, NONE_SAVED, ALL_SAVED = Marker.ONE_SAVED, Marker.NONE_SAVED, Marker.ALL_SAVED
+_get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
+_set_ctx = Node._ctx.__set__
+
+
+def binary_recorder(fn) -> Callable:
+    """The function that records fn(a, b) on Values, made once per operation.
+
+    With no mode on (see autograd.mode) it builds the output node right here, and the node is
+    the record its rule fills: `forward` runs on the floats with the new node as `ctx`, and
+    nothing else is looked up or allocated. Any mode (no_grad, anomaly, autocast, jvp) takes
+    the general `Function.apply` instead. `Value.__add__` and the other arithmetic operators
+    *are* these functions: one Python call per operation, not an operator calling a helper.
+    """
+    recorder = _RECORDERS.get(fn)
+    if recorder is not None:
+        return recorder
+
+    def record(a, b) -> Value:
         # a plain number stays a float here (no node until someone asks for the inputs)
         if type(a) is Value:
             x = a.data
@@ -175,7 +293,8 @@ class Value(Operators, OpRecord, Node):
         out.fn = fn
         out._a = a
         out._b = b
-        out.saved_tensors = out._saved = ()
+        out._saved_b = NONE_SAVED
+        out._seq = _next_number()
         try:
             out.data = fn.forward(out, x, y)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
@@ -191,47 +310,20 @@ class Value(Operators, OpRecord, Node):
             _forget_op(out)
         return out
 
-    @staticmethod
-    def _nary(fn, inputs: tuple) -> Value:
-        """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
-            return fn.apply(*inputs)
-        out = _recording(fn, inputs, NARY)
-        try:
-            data = fn.forward(out, *[x.data for x in inputs])
-        except Exception as err:
-            failure.record_forward(err, out)
-            raise
-        return _recorded(out, data, inputs)
-
-    def _unary(self, fn, options: dict | None = None) -> Value:
-        """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
-        if not modes.lean:
-            return fn.apply(self, **options) if options else fn.apply(self)
-        out = _recording(fn, self, UNARY)
-        try:
-            if options:
-                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
-                data = fn.forward(out, self.data, **options)
-            else:
-                data = fn.forward(out, self.data)
-        except Exception as err:
-            failure.record_forward(err, out)
-            raise
-        return _recorded(out, data, (self,))
-
-    # ---- display --------------------------------------------------------------------------
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+    record.__name__ = record.__qualname__ = f"record_{fn.__name__}"
+    record.__doc__ = fn.__doc__
+    _RECORDERS[fn] = record
+    return record
 
 
-Value._front = Value
-_VALUES_ONLY = {Value}
-_requires_grad = attrgetter("requires_grad")
-_new_value = object.__new__
-_get_ctx = Node._ctx.__get__  # the slot for a Context made by `Function.apply`
-_set_ctx = Node._ctx.__set__
+_RECORDERS: dict = {}  # Function class -> its recorder
+
+# The operators learners use most, as the recorders themselves (self is `a`, other is `b`);
+# the reflected forms (2 * x) and the functions (exp, tanh, ...) come from `Operators`.
+Value.__add__ = binary_recorder(ew.Add)
+Value.__sub__ = binary_recorder(ew.Sub)
+Value.__mul__ = binary_recorder(ew.Mul)
+Value.__truediv__ = binary_recorder(ew.Div)
 
 
 def _operand(x, fn) -> Value | float:
@@ -259,7 +351,8 @@ def _recording(fn, a, b) -> Value:
     out.fn = fn
     out._a = a
     out._b = b
-    out.saved_tensors = out._saved = ()
+    out._saved_b = NONE_SAVED
+    out._seq = _next_number()
     return out
 
 
@@ -282,5 +375,5 @@ def _forget_op(out: Value) -> None:
     out.requires_grad = False
     out.fn = None
     out._a = out._b = None
-    out.saved_tensors = out._saved = ()
+    out._saved_b = NONE_SAVED
     _set_ctx(out, None)

@@ -105,7 +105,8 @@ def test_back_reset_and_play_move_the_position(worked_example):
     stepper.back_button.click()
     assert stepper.position == 1 and list(stepper.shown_adjoints) == ["L"]
     stepper.play.value = 4  # what a tick of the Play widget does in the browser
-    assert list(stepper.shown_adjoints) == ["L", "z", "s", "x"]
+    # newest first: w was made after y and x, s after w
+    assert list(stepper.shown_adjoints) == ["L", "z", "s", "w"]
     stepper.speed.value = 300
     assert stepper.play.interval == 300
     stepper.play.playing = True

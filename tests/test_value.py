@@ -355,6 +355,23 @@ def test_a_scalar_op_adds_one_object_for_the_cycle_collector():
     assert 1000 <= grown < 1100
 
 
+def test_a_scalar_op_is_counted_once_by_the_cycle_collector():
+    # every new container object counts toward the next collection, even one untracked later:
+    # forward's saved floats stay in the node's slots, so `y * w` (two saved) counts as one
+    x, w = mg.Value(0.5), mg.Value(2.0)
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        y = x
+        for _ in range(500):
+            y = y * w + 1.0
+        counted = gc.get_count()[0] - before
+    finally:
+        gc.enable()
+    assert 1000 <= counted < 1050
+
+
 def test_graph_is_freed_without_the_cycle_collector():
     gc.collect()
     gc.disable()

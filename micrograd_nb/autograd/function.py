@@ -73,6 +73,10 @@ class OpRecord:
         # Tuples of numbers are not tracked by the cycle collector; lists would be.
         self._versions = versions
 
+    def as_context(self) -> Context:
+        """This record as a `Context` that a pass may rewrite (a Context is one already)."""
+        return self
+
     def keep_output(self, data: Any, out: Any) -> None:
         """Point saved references to `out` at the output node's own `data` (its wrapped copy).
 
@@ -167,6 +171,9 @@ class Function:
     #: True when each input fills its own slice of the output (stack, concatenate): the
     #: inputs' shapes may look broadcastable to the output's, but nothing is summed back
     joins_inputs: bool = False
+    #: True when backward is the chain rule on `partials` (ā = ȳ·∂out/∂a): `Elementwise` ops
+    #: that keep its backward; a scalar pass may then multiply the partials itself
+    backward_from_partials: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -296,6 +303,13 @@ class Elementwise(Function):
     """
 
     formulas_are_partials = True
+    backward_from_partials = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a subclass with a backward of its own no longer multiplies its partials
+        own = getattr(cls.backward, "__func__", None)  # None: a staticmethod backward
+        cls.backward_from_partials = own is Elementwise.backward.__func__
 
     @staticmethod
     def partials(ctx: Context) -> Any:

@@ -9,8 +9,11 @@ adjoints of the node's inputs; where a node feeds several paths, the contributio
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import itertools
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from .anomaly import check_backward
@@ -18,12 +21,19 @@ from .failure import BackwardFailures, record_backward
 from .mode import enable_grad, modes, no_grad
 
 
+#: the next creation number (`Node._seq`): every node gets a larger one than the nodes before it
+next_sequence_number = itertools.count().__next__
+
+
 class Node:
     """One value in a computation graph: data, grad, the operation that made it, its parents."""
 
     # `_pending`: the gradient collected so far during a running `backward()` (else None)
+    # `_seq`: when the node was made (`next_sequence_number()`); an op's inputs always exist
+    # before its output, so creation order is an order in which every node follows its parents
     __slots__ = (
-        "data", "grad", "requires_grad", "label", "_ctx", "_tangent", "_pending", "__weakref__"
+        "data", "grad", "requires_grad", "label", "_ctx", "_tangent", "_pending", "_seq",
+        "__weakref__",
     )  # fmt: skip
 
     #: in-place version counter; -1 for front ends whose data cannot be mutated (floats)
@@ -77,6 +87,32 @@ class Node:
         """The same data as a new leaf that does not require grad (cuts the graph here)."""
         return type(self)._from_op(self.data, None, False)
 
+    # ---- copy and pickle: the slots themselves, and a new creation number -------------------
+    def __getstate__(self) -> tuple:
+        """The node's attributes, read from its slots directly (a front end's properties such
+        as Value's `_ctx` compute something else)."""
+        slots = {}
+        for name, slot in _slots_of(type(self)):
+            try:
+                slots[name] = slot.__get__(self)
+            except AttributeError:  # a slot this kind of node never fills
+                pass
+        return (getattr(self, "__dict__", None) or None, slots)
+
+    def __setstate__(self, state) -> None:
+        """Restore a pickled or copied node, numbered as if made now (after its parents).
+
+        A creation number from another process could be larger than the ones made here, and
+        backward would then run this node's rule too early.
+        """
+        dict_state, slot_state = state
+        if dict_state:
+            self.__dict__.update(dict_state)
+        slots = dict(_slots_of(type(self)))
+        for name, value in slot_state.items():
+            slots[name].__set__(self, value)
+        self._seq = next_sequence_number()
+
     # ---- hooks a front end provides -------------------------------------------------------
     def _backward_pass(self, seed: Any) -> None:
         """`backward()`'s pass from this root (a front end may run a leaner one of its own)."""
@@ -104,6 +140,17 @@ class Node:
         return grad
 
 
+@functools.cache
+def _slots_of(cls: type) -> tuple:
+    """(name, slot descriptor) for every slot a node of class `cls` has."""
+    return tuple(
+        (name, klass.__dict__[name])
+        for klass in cls.__mro__
+        for name in klass.__dict__.get("__slots__", ())
+        if name not in ("__dict__", "__weakref__")
+    )
+
+
 @contextlib.contextmanager
 def _cycle_collector_paused():
     """Pause Python's cycle collector while a backward pass runs.
@@ -121,33 +168,29 @@ def _cycle_collector_paused():
 
 
 def topological_order(roots: Iterable[Node], all_nodes: bool = False) -> list[Node]:
-    """Nodes reachable from `roots`, each after all of its parents (iterative depth-first search).
+    """Nodes reachable from `roots`, each after all of its parents: in the order they were made.
 
-    By default only nodes that require grad are visited (constants are not on any gradient
-    path); `all_nodes=True` visits everything, for drawing.
+    An operation's inputs exist before its output, so sorting by creation number is a valid
+    order (PyTorch's engine runs backward by its `sequence_nr` the same way). By default only
+    nodes that require grad are visited (constants are not on any gradient path);
+    `all_nodes=True` visits everything, for drawing.
     """
-    order: list[Node] = []
-    visited: set[int] = set()
-    visit = visited.add
-    stack: list = []
+    found: dict[int, Node] = {}
+    stack = list(roots)
     push, pop = stack.append, stack.pop
-    for root in roots:
-        push(root)
-        while stack:
-            node = pop()
-            if node is None:  # the marker below it: all of that node's parents are placed
-                order.append(pop())
-                continue
-            key = id(node)
-            if key in visited:
-                continue
-            visit(key)
-            push(node)
-            push(None)
-            for parent in node.parents:
-                if id(parent) not in visited and (all_nodes or parent.requires_grad):
-                    push(parent)
-    return order
+    while stack:
+        node = pop()
+        key = id(node)
+        if key in found:
+            continue
+        found[key] = node
+        for parent in node.parents:
+            if (all_nodes or parent.requires_grad) and id(parent) not in found:
+                push(parent)
+    return sorted(found.values(), key=creation_number)
+
+
+creation_number = attrgetter("_seq")
 
 
 def backpropagate(
@@ -263,6 +306,7 @@ def _run_rule(
     if ctx._versions or node._version > 0:
         ctx.check_saved_versions(node)
     if create_graph:  # the rule runs on graph nodes: saved inputs and outputs as nodes
+        ctx = ctx.as_context()
         ctx.saved_tensors = ctx.saved_nodes(node)
         try:
             input_grads = ctx.fn.backward(ctx, grad)
