@@ -20,7 +20,6 @@ from .anomaly import check_backward
 from .failure import BackwardFailures, record_backward
 from .mode import enable_grad, modes, no_grad
 
-
 #: the next creation number (`Node._seq`): every node gets a larger one than the nodes before it
 next_sequence_number = itertools.count().__next__
 
