@@ -227,21 +227,13 @@ class Value(Operators, OpRecord, Node):
         try:
             if options:
                 out.options = options  # shown in graph pictures, e.g. the exponent of x**2
-                out.data = fn.forward(out, self.data, **options)
+                data = fn.forward(out, self.data, **options)
             else:
-                out.data = fn.forward(out, self.data)
+                data = fn.forward(out, self.data)
         except Exception as err:
             failure.record_forward(err, out)
             raise
-        out.grad = 0.0
-        out.label = ""
-        out._tangent = None
-        out._pending = None
-        if self.requires_grad:
-            out.requires_grad = True
-        else:
-            _forget_op(out)
-        return out
+        return _recorded(out, data, (self,))
 
     # ---- display --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -278,23 +270,16 @@ def binary_recorder(fn) -> Callable:
         if type(a) is Value:
             x = a.data
         else:
-            a = x = _operand(a, fn)
-            if type(a) is not float:
-                x = a.data
+            a, x = _operand_and_data(a, fn)
         if type(b) is Value:
             y = b.data
         else:
-            b = y = _operand(b, fn)
-            if type(b) is not float:
-                y = b.data
+            b, y = _operand_and_data(b, fn)
         if not modes.lean:
             return fn.apply(a, b)
-        out = _new_value(Value)
-        out.fn = fn
-        out._a = a
-        out._b = b
-        out._saved_b = NONE_SAVED
-        out._seq = _next_number()
+        out = _new_value(Value)  # what `_recording` makes, spelled out: this runs for every op
+        out.fn, out._a, out._b = fn, a, b
+        out._saved_b, out._seq = NONE_SAVED, _next_number()
         try:
             out.data = fn.forward(out, x, y)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
@@ -338,6 +323,12 @@ def _operand(x, fn) -> Value | float:
     if type(x) is float:
         return x
     return Value._constant(x, fn.name).data
+
+
+def _operand_and_data(x, fn) -> tuple:
+    """x as an operand (a Value, or a number as a float) and the float it computes with."""
+    operand = _operand(x, fn)
+    return operand, (operand if type(operand) is float else operand.data)
 
 
 def _constant_node(x: float) -> Value:
