@@ -73,8 +73,9 @@ def test_step_play_and_reset_change_the_picture(voila_page):
     # Play runs the remaining steps on the browser's own timer (works in Voilà: no threads)
     page.locator(".widget-play button").first.click()
     wait_for_position(page, NODES, timeout_ms=20_000)
-    expect(page.locator(RULE)).to_have_text("∂L/∂w = ∂L/∂z · s = 40 · 5 = 200")
-    assert "grad 200" in picture_text(page)
+    # the last step is x, the oldest node (backward runs newest first)
+    expect(page.locator(RULE)).to_have_text("∂L/∂x = ∂L/∂s · 1 = 160 · 1 = 160")
+    assert "grad 200" in picture_text(page)  # w's adjoint, shown since step 4
     save_screenshot(page, "backward_stepper_6")
 
     page.locator(".mg-stepper-button", has_text="Reset").click()
