@@ -10,12 +10,11 @@ from .autograd import Context, Node, failure
 from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators
-from .primitives import activations as act
 from .primitives import elementwise as ew
 from .primitives import linalg, ops, shape
 from .primitives.cast import cast
 from .primitives.clone import Clone
-from .tensor_methods import Reductions, ShapeMethods
+from .tensor_methods import ElementwiseMethods, Reductions, ShapeMethods
 
 
 def _as_array(data, dtype) -> np.ndarray:
@@ -36,7 +35,7 @@ def _check_differentiable_dtype(array: np.ndarray) -> None:
         )
 
 
-class Tensor(Operators, Reductions, ShapeMethods, Node):
+class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
     """An n-dimensional array with a gradient.
 
     `.data` is the ndarray, `.grad` an ndarray of the same shape and dtype (or None).
@@ -277,41 +276,6 @@ class Tensor(Operators, Reductions, ShapeMethods, Node):
     def __ge__(self, other):
         return Tensor(self._data >= _raw(other))
 
-    # ---- elementwise functions (exp, log, tanh, relu, ... are in Operators) ------------------
-    def log10(self):
-        """log(x) / ln 10; d/dx = 1 / (x ln 10)"""
-        return self.log() / np.log(10.0)
-
-    def log2(self):
-        """log(x) / ln 2; d/dx = 1 / (x ln 2)"""
-        return self.log() / np.log(2.0)
-
-    def gelu(self):
-        """½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of gelu"""
-        return act.GELU.apply(self)
-
-    def elu(self, alpha: float = 1.0):
-        """x if x > 0 else alpha * (e**x - 1)"""
-        return act.ELU.apply(self, alpha=alpha)
-
-    def softplus(self):
-        """log(1 + e**x), without overflow"""
-        return act.Softplus.apply(self)
-
-    def maximum(self, other):
-        """elementwise max(self, other) (ties split the gradient ½ / ½)"""
-        return self._binary(ew.Maximum, self, other)
-
-    def minimum(self, other):
-        """elementwise min(self, other) (ties split the gradient ½ / ½)"""
-        return self._binary(ew.Minimum, self, other)
-
-    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's argument names
-        """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
-        return ew.Clip.apply(self, min=min, max=max)
-
-    clamp = clip  # PyTorch's name
-
     def __getitem__(self, index):
         return shape.GetItem.apply(self, index=_raw_index(index))
 
@@ -325,45 +289,77 @@ class Tensor(Operators, Reductions, ShapeMethods, Node):
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # ---- the lean path: Tensor's own node constructors --------------------------------------
+    # With no mode on (see autograd.mode), an operator records its node right here: one
+    # Context, forward on the arrays, the output node. Any mode takes `Function.apply`.
     @staticmethod
     def _binary(fn, a, b) -> Tensor:
         """fn(a, b), broadcast like NumPy; a failure to broadcast is explained in shape terms."""
-        if type(a) is not Tensor:
-            a = _operand(a, fn)
-        if type(b) is not Tensor:
-            b = _operand(b, fn)
-        if type(a) is not Tensor or type(b) is not Tensor or not modes.lean:
+        a_node = a if type(a) is Tensor else _operand(a, fn)
+        b_node = b if type(b) is Tensor else _operand(b, fn)
+        if a_node is None or b_node is None or not modes.lean:
             return _explain_broadcast(fn, fn.apply, a, b)
-        ctx = Context(fn, (a, b))
-        out = _explain_broadcast(fn, fn.forward, ctx, a._data, b._data)
-        return _output(ctx, out, a.requires_grad or b.requires_grad)
+        ctx = _new(Context)  # the fields Context.__init__ sets, without its call
+        ctx.fn = fn
+        ctx.inputs = (a_node, b_node)
+        ctx.saved_tensors = ctx._saved = ctx._versions = ()
+        x = a_node._data
+        y = b_node._data
+        try:
+            out = fn.forward(ctx, x, y)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            explained = _explained(err, fn, x, y)
+            failure.record_forward(explained or err, ctx)
+            if explained is not None:
+                raise explained from None
+            raise
+        requires_grad = a_node.requires_grad or b_node.requires_grad
+        saved = ctx._saved
+        if saved and requires_grad:
+            if len(saved) == 2 and saved[0] is x and saved[1] is y:  # x * y, x / y save both
+                ctx._versions = ((0, a_node._version), (1, b_node._version))
+            else:
+                ctx.note_saved_versions()
+        node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
+        if saved and node._data is not out:
+            ctx.keep_output(node._data, out)
+        return node
 
     def _unary(self, fn, options: dict | None = None) -> Tensor:
         """fn(self); `options` are forward's keyword arguments."""
-        if options or type(self) is not Tensor or not modes.lean:
+        if options or not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
-        ctx = Context(fn, (self,))
+        ctx = _new(Context)
+        ctx.fn = fn
+        ctx.inputs = (self,)
+        ctx.saved_tensors = ctx._saved = ctx._versions = ()
+        x = self._data
         try:
-            out = fn.forward(ctx, self._data)
-        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            out = fn.forward(ctx, x)
+        except Exception as err:
             failure.record_forward(err, ctx)
             raise
-        return _output(ctx, out, self.requires_grad)
+        requires_grad = self.requires_grad
+        saved = ctx._saved
+        if saved and requires_grad:
+            for value in saved:  # tanh, exp save their output; log, abs their input
+                if value is x:
+                    ctx._versions = ((0, self._version),)
+                    break
+        node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
+        if saved and node._data is not out:
+            ctx.keep_output(node._data, out)  # saved references to `out` point at the node's
+        return node
 
 
-def _output(ctx: Context, out, requires_grad: bool) -> Tensor:
-    """The output node of a lean-path op (its context kept only when a gradient can flow)."""
-    node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
-    if node._data is not out and ctx._saved:
-        ctx.keep_output(node._data, out)
-    return node
+_new = object.__new__
 
 
-def _operand(x, fn):
-    """A plain Python number as a constant node (anything else is left to `Function.apply`)."""
+def _operand(x, fn) -> Tensor | None:
+    """x as a lean-path operand: a Python number as a constant node, a Tensor (a Parameter)
+    itself; None for anything else, which `Function.apply` converts or explains."""
     if type(x) is float or type(x) is int:
         return Tensor._constant(x, fn.name)
-    return x
+    return x if isinstance(x, Tensor) else None
 
 
 def _raw(x):
@@ -377,22 +373,25 @@ def _raw_index(index):
     return _raw(index)
 
 
-def _explain_broadcast(fn, call, *args):
-    """call(*args), turning NumPy's broadcasting error into one that names the op and shapes."""
+def _explained(err: Exception, fn, a, b) -> ValueError | None:
+    """NumPy's broadcasting error said in terms of the op and the shapes (None for others)."""
+    if not isinstance(err, ValueError) or "could not be broadcast" not in str(err):
+        return None
+    return ValueError(
+        f"{fn.name}: shapes {np.shape(_raw(a))} and {np.shape(_raw(b))} cannot be broadcast "
+        "together (aligned from the right, each pair of axes must be equal or one of them 1)"
+    )
+
+
+def _explain_broadcast(fn, apply, a, b):
+    """apply(a, b), turning NumPy's broadcasting error into one that names the op and shapes."""
     try:
-        return call(*args)
+        return apply(a, b)
     except ValueError as err:
-        if "could not be broadcast" not in str(err):
+        explained = _explained(err, fn, a, b)
+        if explained is None:
             raise
-        a, b = args[-2:]
-        explained = ValueError(
-            f"{fn.name}: shapes {np.shape(_raw(a))} and {np.shape(_raw(b))} cannot be broadcast "
-            "together (aligned from the right, each pair of axes must be equal or one of them 1)"
-        )
-        if isinstance(args[0], Context):  # the lean path called forward itself: record it here
-            failure.record_forward(explained, args[0])
-        else:
-            failure.carry(err, explained)
+        failure.carry(err, explained)
         raise explained from None
 
 

@@ -1,11 +1,53 @@
-"""`Tensor`'s reductions and shape methods, with NumPy's and PyTorch's argument names."""
+"""`Tensor`'s elementwise functions, reductions and shape methods, with NumPy's and PyTorch's
+argument names."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .primitives import activations as act
+from .primitives import elementwise as ew
 from .primitives import reduce, shape
 from .spelling import ValuesIndices, ddof_of, torch_names
+
+
+class ElementwiseMethods:
+    """log10, log2, gelu, elu, softplus, maximum, minimum, clip (exp, log, tanh, relu, ... are
+    in `Operators`)."""
+
+    def log10(self):
+        """log(x) / ln 10; d/dx = 1 / (x ln 10)"""
+        return self.log() / np.log(10.0)
+
+    def log2(self):
+        """log(x) / ln 2; d/dx = 1 / (x ln 2)"""
+        return self.log() / np.log(2.0)
+
+    def gelu(self):
+        """½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of gelu"""
+        return act.GELU.apply(self)
+
+    def elu(self, alpha: float = 1.0):
+        """x if x > 0 else alpha * (e**x - 1)"""
+        return act.ELU.apply(self, alpha=alpha)
+
+    def softplus(self):
+        """log(1 + e**x), without overflow"""
+        return act.Softplus.apply(self)
+
+    def maximum(self, other):
+        """elementwise max(self, other) (ties split the gradient ½ / ½)"""
+        return self._binary(ew.Maximum, self, other)
+
+    def minimum(self, other):
+        """elementwise min(self, other) (ties split the gradient ½ / ½)"""
+        return self._binary(ew.Minimum, self, other)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's argument names
+        """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
+        return ew.Clip.apply(self, min=min, max=max)
+
+    clamp = clip  # PyTorch's name
 
 
 class Reductions:

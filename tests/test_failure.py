@@ -229,3 +229,17 @@ def test_errors_inside_a_mode_carry_the_graph_too():
     with mg.no_grad(), pytest.raises(ValueError) as info:
         a.log()
     assert failure_of(info.value).op == "log"
+
+
+def test_any_error_of_a_tensor_operators_forward_carries_the_graph():
+    t = mg.Tensor([1.0, 2.0], requires_grad=True, label="t")
+    h = t * 2.0
+    with pytest.raises(ValueError, match="base -2.0 must be > 0") as info:
+        (-2.0) ** h
+    record = failure_of(info.value)
+    assert record.op == "**" and record.phase == "forward"
+    assert record.inputs[1] is h
+    strings = mg.Tensor(np.array(["a", "b"]))
+    with pytest.raises(TypeError) as info:
+        strings * h
+    assert failure_of(info.value).inputs == (strings, h)

@@ -31,12 +31,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from . import anomaly as _anomaly
 from . import failure as _failure
 from .graph import Node
 from .mode import modes
+
+_requires_grad = attrgetter("requires_grad")
 
 
 class InplaceModificationError(RuntimeError):
@@ -55,18 +58,28 @@ class OpRecord:
     @property
     def needs_input_grad(self) -> tuple:
         """One bool per input: does it need a gradient? (Rules skip the ones that don't.)"""
-        return tuple([x.requires_grad for x in self.inputs])
+        return tuple(map(_requires_grad, self.inputs))
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep raw values for `backward`; inputs among them are checked for later mutation."""
+        """Keep raw values for `backward` (once forward returns, the engine notes the versions
+        of the inputs among them: see `note_saved_versions`)."""
         self.saved_tensors = self._saved = values
+
+    def note_saved_versions(self) -> None:
+        """Remember the in-place version of each input whose data forward saved.
+
+        Called by the engine once forward has returned, so `save_for_backward` itself stays a
+        plain assignment. A front end whose data can change in place (`_version >= 0`) keeps
+        it in `_data`.
+        """
         inputs = self.inputs
         if inputs[0]._version < 0:
             return  # floats (Value) cannot be changed in place: nothing to watch
+        saved = self._saved
         versions = ()
         for index, x in enumerate(inputs):
-            data = x.data
-            for value in values:
+            data = x._data
+            for value in saved:
                 if value is data:
                     versions += ((index, x._version),)
                     break
@@ -142,6 +155,14 @@ class Context(OpRecord):
         self.inputs = inputs  # parent nodes; parents never point back, so no cycles
         self.saved_tensors = self._saved = ()
         self._versions = ()
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per input: does it need a gradient? (Rules skip the ones that don't.)"""
+        inputs = self.inputs
+        if len(inputs) == 2:  # most ops: spelled out, as a rule may ask once per node
+            return (inputs[0].requires_grad, inputs[1].requires_grad)
+        return tuple(map(_requires_grad, inputs))
 
 
 class Function:
@@ -236,6 +257,8 @@ class Function:
             except Exception as err:  # free until raised: the error carries its graph
                 _failure.record_forward(err, ctx)
                 raise
+            if ctx._saved:
+                ctx.note_saved_versions()
             requires_grad = False
             for x in nodes:
                 if x.requires_grad:
@@ -263,6 +286,8 @@ class Function:
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
             _failure.record_forward(err, ctx)
             raise
+        if ctx._saved:
+            ctx.note_saved_versions()
         if anomaly:
             _anomaly.check_forward(ctx, out)
         requires_grad = modes.grad and any(x.requires_grad for x in nodes)

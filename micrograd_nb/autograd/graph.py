@@ -39,7 +39,10 @@ class Node:
     _version = -1
     #: the front-end class (`Value` or `Tensor`) that operations on this node produce
     _front: type
-    #: whether incoming gradients need `_fit_grad` (shape/dtype); False when it is the identity
+    #: whether incoming gradients need `_fit_grad` (shape/dtype); False when it is the identity.
+    #: A front end that fits them keeps its array in `_data`: the backward pass calls
+    #: `_fit_grad` only for a gradient that is not already an array like it (type, shape,
+    #: dtype, writeable)
     _fits_grad = True
 
     # ---- graph protocol (read by viz, gradcheck and the stepper) -------------------------
@@ -220,7 +223,7 @@ def backpropagate(
                 if g is None or not parent.requires_grad:
                     continue
                 if parent._fits_grad:
-                    g = _fitted(parent, g, ctx)
+                    g = fit_input_grad(parent, g, ctx)
                 key = id(parent)
                 previous = get(key)
                 grads[key] = g if previous is None else previous + g
@@ -259,19 +262,29 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                 if ctx is None:
                     continue
                 # the rule on raw data; checks only where something can be wrong
-                if ctx._versions or node._version > 0:
+                inputs = ctx.inputs
+                for index, version in ctx._versions:  # inputs saved for backward
+                    if inputs[index]._version != version:
+                        ctx.check_saved_versions(node)  # raises, naming the changed input
+                if node._version > 0:
                     ctx.check_saved_versions(node)
                 input_grads = ctx.fn.backward(ctx, grad)
                 if type(input_grads) is not tuple:
                     input_grads = (input_grads,)
-                inputs = ctx.inputs
                 if anomaly or len(input_grads) != len(inputs):
                     check_rule_result(ctx, inputs, grad, input_grads, anomaly)
                 for parent, g in zip(inputs, input_grads):
                     if g is None or not parent.requires_grad:
                         continue
                     if parent._fits_grad:
-                        g = _fitted(parent, g, ctx)
+                        like = parent._data
+                        if (
+                            type(g) is not type(like)
+                            or g.shape != like.shape
+                            or g.dtype is not like.dtype
+                            or not (g.base is None or g.flags.writeable)
+                        ):  # broadcast, another dtype, a number, a read-only view: fit it
+                            g = fit_input_grad(parent, g, ctx)
                     pending = parent._pending
                     parent._pending = g if pending is None else pending + g
     except BaseException as err:
@@ -330,7 +343,7 @@ def check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly
         check_backward(ctx, grad, input_grads)
 
 
-def _fitted(parent: Node, g: Any, ctx) -> Any:
+def fit_input_grad(parent: Node, g: Any, ctx) -> Any:
     """The gradient brought to the parent's shape and dtype, or an error naming the rule."""
     try:
         return parent._fit_grad(g)

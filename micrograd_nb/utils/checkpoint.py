@@ -135,7 +135,8 @@ def checkpoint(fn: Callable, *args: Any) -> Node:
     segment.n_params = len(params)
     ctx = Context(Checkpoint, tuple(nodes + params))
     ctx.segment = segment
-    ctx.save_for_backward(*[x.data for x in nodes])  # detects in-place changes of the inputs
+    ctx.save_for_backward(*[x.data for x in nodes])
+    ctx.note_saved_versions()  # detects in-place changes of the inputs
     requires_grad = True in ctx.needs_input_grad
     return nodes[0]._from_op(data, ctx if requires_grad else None, requires_grad)
 
