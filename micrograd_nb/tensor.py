@@ -316,7 +316,10 @@ class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
         saved = ctx._saved
         if saved and requires_grad:
             if len(saved) == 2 and saved[0] is x and saved[1] is y:  # x * y, x / y save both
-                ctx._versions = ((0, a_node._version), (1, b_node._version))
+                version_a, version_b = a_node._version, b_node._version
+                ctx._versions = (
+                    ((0, version_a), (1, version_b)) if version_a or version_b else _TWO_AT_ZERO
+                )
             else:
                 ctx.note_saved_versions()
         node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
@@ -343,7 +346,8 @@ class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
         if saved and requires_grad:
             for value in saved:  # tanh, exp save their output; log, abs their input
                 if value is x:
-                    ctx._versions = ((0, self._version),)
+                    version = self._version
+                    ctx._versions = ((0, version),) if version else _ONE_AT_ZERO
                     break
         node = Tensor._from_op(out, ctx if requires_grad else None, requires_grad)
         if saved and node._data is not out:
@@ -352,6 +356,9 @@ class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
 
 
 _new = object.__new__
+# the saved inputs' versions of most ops: shared, as tuples cost an allocation each
+_ONE_AT_ZERO = ((0, 0),)
+_TWO_AT_ZERO = ((0, 0), (1, 0))
 
 
 def _operand(x, fn) -> Tensor | None:

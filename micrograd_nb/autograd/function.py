@@ -40,6 +40,7 @@ from .graph import Node
 from .mode import modes
 
 _requires_grad = attrgetter("requires_grad")
+_data = attrgetter("data")
 
 
 class InplaceModificationError(RuntimeError):
@@ -247,26 +248,31 @@ class Function:
                 break
         else:
             raise TypeError(f"{cls.name}.apply needs at least one Value or Tensor input")
-        nodes = tuple([x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs])
+        nodes = inputs
+        for x in inputs:
+            if not isinstance(x, front):  # numbers or arrays among them: constant nodes
+                nodes = tuple(
+                    [x if isinstance(x, front) else _as_input(front, x, cls) for x in inputs]
+                )
+                break
         if modes.lean:  # no mode on: forward, one context, one node, nothing else
             ctx = Context(cls, nodes)
             if options:
                 ctx.options = options  # shown in graph pictures, e.g. the exponent of x**2
             try:
-                out = cls.forward(ctx, *[x.data for x in nodes], **options)
+                out = cls.forward(ctx, *map(_data, nodes), **options)
             except Exception as err:  # free until raised: the error carries its graph
                 _failure.record_forward(err, ctx)
                 raise
-            if ctx._saved:
+            saved = ctx._saved
+            if saved:
                 ctx.note_saved_versions()
-            requires_grad = False
-            for x in nodes:
-                if x.requires_grad:
-                    requires_grad = True
-                    break
+            requires_grad = True in map(_requires_grad, nodes)
             node = front._from_op(out, ctx if requires_grad else None, requires_grad)
-            if node.data is not out and ctx._saved:
-                ctx.keep_output(node.data, out)
+            if saved:
+                data = node.data
+                if data is not out:
+                    ctx.keep_output(data, out)
             return node
         return cls._apply_in_modes(front, nodes, options)
 

@@ -236,7 +236,7 @@ class Tanh(Elementwise):
     @staticmethod
     def slope(t):
         """d tanh/dx in terms of t = tanh(x) (gelu uses it too)."""
-        return 1 - t * t
+        return 1.0 - t * t  # a float, not 1: NumPy subtracts an array from it faster
 
     @staticmethod
     def partials(ctx):

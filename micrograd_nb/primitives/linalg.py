@@ -21,6 +21,8 @@ def _check_matmul_shapes(a_shape: tuple, b_shape: tuple) -> None:
             f"{'only' if len(b_shape) == 1 else 'second-to-last'} axis of the right one)"
         )
     batch_a, batch_b = a_shape[:-2], b_shape[:-2]
+    if not (batch_a and batch_b):
+        return  # matrices (or one batch of them): nothing else to agree on
     try:
         np.broadcast_shapes(batch_a, batch_b)
     except ValueError:
