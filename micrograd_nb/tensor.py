@@ -185,7 +185,8 @@ class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape))
+        data = self._data
+        return data.size if type(data) is np.ndarray else int(np.prod(self.shape))
 
     def __len__(self) -> int:
         if not self.shape:

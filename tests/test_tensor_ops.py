@@ -90,6 +90,27 @@ def test_changing_an_input_that_was_not_saved_is_harmless():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
 
 
+def test_a_change_after_earlier_changes_is_detected_with_both_versions():
+    w = mg.nn.Parameter(np.array([1.0, 2.0]))
+    w.data -= 0.1  # an optimizer step before the forward pass: version 1
+    y = (leaf([3.0, 4.0]) * w).sum()
+    w.data -= 0.1
+    with pytest.raises(mg.InplaceModificationError, match=r"\*: input 1 .*version 1 -> 2"):
+        y.backward()
+
+
+def test_an_input_saved_by_a_one_input_op_is_watched():
+    x = leaf([1.0, 2.0])
+    y = x.log().sum()  # log saves its input
+    x.data += 1
+    with pytest.raises(mg.InplaceModificationError, match="log: input 0"):
+        y.backward()
+    z = x.tanh().sum()  # tanh saves its output, not x
+    x.data += 1
+    z.backward()
+    np.testing.assert_allclose(x.grad, 1 - np.tanh(x.data - 1) ** 2)
+
+
 def test_setitem_on_a_computed_tensor_is_refused():
     y = leaf([1.0, 2.0]) * 2.0
     with pytest.raises(RuntimeError, match="setitem.*mg.where"):

@@ -10,8 +10,8 @@ from . import ops
 
 def log_softmax_raw(x: np.ndarray, axis: int) -> np.ndarray:
     """x - logsumexp(x), shifted by the max so exp never overflows."""
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 class LogSoftmax(Function):
