@@ -12,9 +12,7 @@ from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
 from .primitives import linalg, ops, shape
-from .primitives.cast import cast
-from .primitives.clone import Clone
-from .tensor_methods import ElementwiseMethods, Reductions, ShapeMethods
+from .tensor_methods import Conversions, ElementwiseMethods, Reductions, ShapeMethods
 
 
 def _as_array(data, dtype) -> np.ndarray:
@@ -35,7 +33,7 @@ def _check_differentiable_dtype(array: np.ndarray) -> None:
         )
 
 
-class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
+class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethods, Node):
     """An n-dimensional array with a gradient.
 
     `.data` is the ndarray, `.grad` an ndarray of the same shape and dtype (or None).
@@ -223,22 +221,6 @@ class Tensor(Operators, ElementwiseMethods, Reductions, ShapeMethods, Node):
         return self.size
 
     nelement = numel
-
-    def clone(self):
-        """a copy of the data that stays in the graph; x̄ = ȳ"""
-        return Clone.apply(self)
-
-    def float(self):
-        """as float32 (PyTorch's float is 32 bits); the gradient is cast back"""
-        return cast(self, np.float32)
-
-    def double(self):
-        """as float64; the gradient is cast back"""
-        return cast(self, np.float64)
-
-    def contiguous(self):
-        """self: NumPy arrays need no contiguity for view/reshape here (see `view`)"""
-        return self
 
     def copy(self):
         """A new leaf Tensor with a copy of the data (requires_grad as this one)."""

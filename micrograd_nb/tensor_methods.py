@@ -1,5 +1,5 @@
-"""`Tensor`'s elementwise functions, reductions and shape methods, with NumPy's and PyTorch's
-argument names."""
+"""`Tensor`'s elementwise functions, conversions, reductions and shape methods, with NumPy's
+and PyTorch's argument names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import numpy as np
 from .primitives import activations as act
 from .primitives import elementwise as ew
 from .primitives import reduce, shape
+from .primitives.cast import cast
+from .primitives.clone import Clone
 from .spelling import ValuesIndices, ddof_of, torch_names
 
 
@@ -48,6 +50,26 @@ class ElementwiseMethods:
         return ew.Clip.apply(self, min=min, max=max)
 
     clamp = clip  # PyTorch's name
+
+
+class Conversions:
+    """clone, float, double, contiguous: PyTorch's copies and casts."""
+
+    def clone(self):
+        """a copy of the data that stays in the graph; x̄ = ȳ"""
+        return Clone.apply(self)
+
+    def float(self):
+        """as float32 (PyTorch's float is 32 bits); the gradient is cast back"""
+        return cast(self, np.float32)
+
+    def double(self):
+        """as float64; the gradient is cast back"""
+        return cast(self, np.float64)
+
+    def contiguous(self):
+        """self: NumPy arrays need no contiguity for view/reshape here (see `view`)"""
+        return self
 
 
 class Reductions:

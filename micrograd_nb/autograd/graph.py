@@ -13,6 +13,7 @@ import functools
 import gc
 import itertools
 from collections.abc import Iterable, Sequence
+from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any
 
@@ -118,7 +119,7 @@ class Node:
     # ---- hooks a front end provides -------------------------------------------------------
     def _backward_pass(self, seed: Any) -> None:
         """`backward()`'s pass from this root (a front end may run a leaner one of its own)."""
-        _backward_into_grad(topological_order([self]), seed)
+        _backward_into_grad(self, seed)
 
     @classmethod
     def _from_op(cls, data, ctx, requires_grad):  # pragma: no cover - abstract
@@ -223,7 +224,7 @@ def backpropagate(
                 if g is None or not parent.requires_grad:
                     continue
                 if parent._fits_grad:
-                    g = fit_input_grad(parent, g, ctx)
+                    g = _fitted(parent, g, ctx)
                 key = id(parent)
                 previous = get(key)
                 grads[key] = g if previous is None else previous + g
@@ -237,18 +238,24 @@ class _LeanPass:
 lean_pass = _LeanPass()
 
 
-def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
-    """`backward()`'s pass: gradients wait in each node's `_pending` slot, not in a dict."""
+def _backward_into_grad(root: Node, seed: Any) -> None:
+    """`backward()`'s pass: gradients wait in each node's `_pending` slot, not in a dict.
+
+    The nodes run newest first, as in `topological_order`, but without sorting the graph
+    beforehand: a heap holds the nodes that have received a gradient and yields the newest
+    (every node that could still add to it is newer, so it has run). Nodes that receive no
+    gradient are never visited.
+    """
     anomaly = modes.anomaly
     lean_pass.running = True
-    order[-1]._pending = seed
+    root._pending = seed
+    waiting = [(-root._seq, root)]  # (−creation number, node): the newest pops first
     node = grad = None
     try:
         with no_grad():
-            for node in reversed(order):
+            while waiting:
+                node = heappop(waiting)[1]
                 grad = node._pending
-                if grad is None:
-                    continue
                 node._pending = None
                 previous = node.grad
                 if previous is None:
@@ -284,11 +291,15 @@ def _backward_into_grad(order: Sequence[Node], seed: Any) -> None:
                             or g.dtype is not like.dtype
                             or not (g.base is None or g.flags.writeable)
                         ):  # broadcast, another dtype, a number, a read-only view: fit it
-                            g = fit_input_grad(parent, g, ctx)
+                            g = _fitted(parent, g, ctx)
                     pending = parent._pending
-                    parent._pending = g if pending is None else pending + g
+                    if pending is None:
+                        parent._pending = g
+                        heappush(waiting, (-parent._seq, parent))
+                    else:
+                        parent._pending = pending + g
     except BaseException as err:
-        stop_pass(err, order, node, grad)
+        stop_pass(err, topological_order([root]), node, grad)
         raise
     finally:
         lean_pass.running = False
@@ -343,7 +354,7 @@ def check_rule_result(ctx, inputs: tuple, grad: Any, input_grads: tuple, anomaly
         check_backward(ctx, grad, input_grads)
 
 
-def fit_input_grad(parent: Node, g: Any, ctx) -> Any:
+def _fitted(parent: Node, g: Any, ctx) -> Any:
     """The gradient brought to the parent's shape and dtype, or an error naming the rule."""
     try:
         return parent._fit_grad(g)
