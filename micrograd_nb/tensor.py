@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .autograd import Context, Node, failure
-from .autograd.graph import next_sequence_number
+from .autograd.graph import next_sequence_number, note_in_place_change
 from .autograd.mode import modes
 from .operators import Operators
 from .primitives import elementwise as ew
@@ -79,6 +79,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
         # Also runs after `t.data -= x` (Python assigns the result back), which bumps the version.
         self._data = np.asarray(value)
         self._version += 1
+        note_in_place_change()
 
     def __setitem__(self, index, value) -> None:
         if self._ctx is not None:
@@ -88,6 +89,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
             )
         self._data[index] = value.data if isinstance(value, Node) else value
         self._version += 1
+        note_in_place_change()
 
     # ---- front-end hooks used by the core -----------------------------------------------------
     @classmethod
@@ -214,6 +216,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
         """Set the data to zeros in place."""
         self._data[...] = 0
         self._version += 1
+        note_in_place_change()
         return self
 
     def numel(self) -> int:

@@ -25,6 +25,20 @@ from .mode import enable_grad, modes, no_grad
 next_sequence_number = itertools.count().__next__
 
 
+class _InPlaceChanges:
+    #: the number drawn by the latest in-place change of any node's data (-1: none yet)
+    last = -1
+
+
+in_place_changes = _InPlaceChanges()
+
+
+def note_in_place_change() -> None:
+    """A front end changed a node's data in place: backward checks the saved values of every
+    operation recorded before now (operations recorded later saw the new data)."""
+    in_place_changes.last = next_sequence_number()
+
+
 class Node:
     """One value in a computation graph: data, grad, the operation that made it, its parents."""
 
@@ -247,6 +261,7 @@ def _backward_into_grad(root: Node, seed: Any) -> None:
     gradient are never visited.
     """
     anomaly = modes.anomaly
+    changed = in_place_changes.last
     lean_pass.running = True
     root._pending = seed
     waiting = [(-root._seq, root)]  # (−creation number, node): the newest pops first
@@ -270,10 +285,7 @@ def _backward_into_grad(root: Node, seed: Any) -> None:
                     continue
                 # the rule on raw data; checks only where something can be wrong
                 inputs = ctx.inputs
-                for index, version in ctx._versions:  # inputs saved for backward
-                    if inputs[index]._version != version:
-                        ctx.check_saved_versions(node)  # raises, naming the changed input
-                if node._version > 0:
+                if node._seq < changed:  # some data changed in place since this op ran
                     ctx.check_saved_versions(node)
                 input_grads = ctx.fn.backward(ctx, grad)
                 if type(input_grads) is not tuple:
