@@ -3,7 +3,8 @@
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .forward import jvp
 from .function import Context, Elementwise, Function, InplaceModificationError, Linear
-from .graph import Node, backpropagate, grad, topological_order
+from .grad import grad
+from .graph import Node, backpropagate, topological_order
 from .mode import (
     enable_grad,
     forward_mode,
