@@ -44,7 +44,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
     array([[24.]])
     """
 
-    __slots__ = ("_data", "_version")
+    __slots__ = ("_data", "_version", "label", "_tangent")
 
     # Make NumPy defer to Tensor's operators in `ndarray + Tensor`.
     __array_ufunc__ = None

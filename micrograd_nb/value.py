@@ -34,6 +34,9 @@ class Value(Operators, OpRecord, Node):
     # (_saved_b is ONE_SAVED or NONE_SAVED when fewer were saved, ALL_SAVED when _saved_a
     # holds the tuple of three or more)
     __slots__ = ("fn", "_a", "_b", "_saved_a", "_saved_b", "__dict__")
+    # few nodes have a label or (in forward mode) a tangent: class defaults, not a store per op
+    label = ""
+    _tangent = None
     _fits_grad = False  # a float gradient needs no reshaping
     _versions = ()  # floats cannot change in place: nothing saved is ever checked
 
@@ -45,10 +48,10 @@ class Value(Operators, OpRecord, Node):
         self.data = float(data)
         self.grad = 0.0
         self.requires_grad = bool(requires_grad)
-        self.label = label
+        if label:
+            self.label = label
         self.fn = None
         _set_ctx(self, None)
-        self._tangent = None
         self._pending = None
         self._saved_b = NONE_SAVED
         self._seq = next_sequence_number()
@@ -148,10 +151,8 @@ class Value(Operators, OpRecord, Node):
         node.data = data if type(data) is float else float(data)
         node.grad = 0.0
         node.requires_grad = requires_grad
-        node.label = ""
         node.fn = None
         _set_ctx(node, ctx)
-        node._tangent = None
         node._pending = None
         node._saved_b = NONE_SAVED
         node._seq = next_sequence_number()
@@ -286,8 +287,6 @@ def binary_recorder(fn) -> Callable:
             failure.record_forward(err, out)
             raise
         out.grad = 0.0
-        out.label = ""
-        out._tangent = None
         out._pending = None
         if (x is not a and a.requires_grad) or (y is not b and b.requires_grad):
             out.requires_grad = True
@@ -351,8 +350,6 @@ def _recorded(out: Value, data: float, inputs) -> Value:
     """The node `_recording` began, with its data and the flags of an output node."""
     out.data = data
     out.grad = 0.0
-    out.label = ""
-    out._tangent = None
     out._pending = None
     if any(map(_requires_grad, inputs)):
         out.requires_grad = True

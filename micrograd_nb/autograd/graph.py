@@ -45,10 +45,9 @@ class Node:
     # `_pending`: the gradient collected so far during a running `backward()` (else None)
     # `_seq`: when the node was made (`next_sequence_number()`); an op's inputs always exist
     # before its output, so creation order is an order in which every node follows its parents
-    __slots__ = (
-        "data", "grad", "requires_grad", "label", "_ctx", "_tangent", "_pending", "_seq",
-        "__weakref__",
-    )  # fmt: skip
+    # A front end adds `label` (the name shown in pictures) and `_tangent` (forward mode's
+    # derivative), as slots (Tensor) or as class defaults that few nodes override (Value)
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_pending", "_seq", "__weakref__")
 
     #: in-place version counter; -1 for front ends whose data cannot be mutated (floats)
     _version = -1
