@@ -47,7 +47,7 @@ by the engine in one place (`sum_to_shape`). In reductions n is the number of el
 and ties the number of elements equal to the max (or min); Σ in log_softmax sums over its axis;
 N is the batch size. *kinks*: where the operation is not
 differentiable (gradcheck warns near them). *autocast*: float32 = run in float32 under
-`mg.amp.autocast`.
+`mg.amp.autocast`; float16 = run in float16 there (products summed in float32).
 
 | operation | computes | input | derivative | kinks | autocast |
 |---|---|---|---|---|---|

@@ -95,7 +95,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
     @classmethod
     def _from_op(cls, data, ctx, requires_grad):
         node = object.__new__(cls)
-        node._data = data if type(data) is np.ndarray else np.asarray(data)
+        node._data = data if isinstance(data, np.ndarray) else np.asarray(data)  # HalfArray too
         node._version = 0
         node.grad = None
         node.requires_grad = requires_grad
@@ -158,7 +158,7 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
         """Sum a gradient over broadcast axes (the one place that happens) and match dtype."""
         if isinstance(grad, Node):
             return grad if grad.shape == self.shape else ops.sum_to_shape(grad, self.shape)
-        if type(grad) is not np.ndarray:
+        if not isinstance(grad, np.ndarray):
             grad = np.asarray(grad)
         if grad.shape != self._data.shape:
             grad = ops.sum_to_shape(grad, self._data.shape)

@@ -1,4 +1,4 @@
-"""Mixed precision: Cast, autocast's dtype rules, HalfMatMul, underflow, GradScaler sequences."""
+"""Mixed precision: Cast, autocast's dtype rules, float16 matmul, underflow, GradScaler sequences."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.amp import GradScaler, autocast, count_underflow
+from micrograd_nb.arrays.half_array import HalfArray, as_half
 from micrograd_nb.nn import functional as F
-from micrograd_nb.primitives.cast import Cast, matmul_accumulate, widen
+from micrograd_nb.primitives.cast import Cast
 
 F16_TINY = 2.0**-24  # float16's smallest positive subnormal, ~6e-8
 
@@ -40,18 +41,19 @@ def test_cast_is_differentiable_twice_and_matches_central_differences():
     np.testing.assert_allclose(h, 6 * x.data, rtol=1e-6)
 
 
-def test_widen_is_exact_for_every_float16_bit_pattern():
+def test_widening_a_float16_array_is_exact_for_every_float16_bit_pattern():
     every = np.arange(2**16, dtype=np.uint16).view(np.float16).reshape(256, 256)
     for x in (every, every.T):
-        np.testing.assert_array_equal(widen(x), x.astype(np.float32))  # NaNs compare equal here
-        assert widen(x).dtype == np.float32
+        widened = as_half(x).astype(np.float32)
+        np.testing.assert_array_equal(widened, x.astype(np.float32))  # NaNs compare equal here
+        assert widened.dtype == np.float32 and type(widened) is np.ndarray
 
 
-def test_matmul_accumulate_rounds_once_from_a_float32_product():
+def test_float16_matmul_rounds_once_from_a_float32_product():
     a, b = tensor((7, 5), np.float16).data, tensor((5, 3), np.float16, seed=1).data
     expected = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
-    out = matmul_accumulate(a, b)
-    assert out.dtype == np.float16
+    out = as_half(a) @ as_half(b)
+    assert out.dtype == np.float16 and isinstance(out, HalfArray)
     np.testing.assert_array_equal(out, expected)
 
 
@@ -62,7 +64,7 @@ def test_matmul_runs_in_float16_with_float32_master_weights():
     x = tensor((5, 4), seed=3)
     with autocast():
         h = x @ W
-        assert h.dtype == np.float16 and h.op == "@ (fp16)"
+        assert h.dtype == np.float16 and h.op == "@" and isinstance(h.data, HalfArray)
         assert [p.dtype for p in h.parents] == [np.float16, np.float16]
         z = h + b  # the float32 bias is cast to float16, as autocast's linear casts its bias
         assert z.dtype == np.float16 and z.parents[1].op == "cast"

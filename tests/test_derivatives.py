@@ -89,7 +89,6 @@ CASES = {
     shape.Stack: lambda: ((rand(3, 4), rand(3, 4)), {"axis": 1}),
     cast.Cast: lambda: ((rand(3, 4),), {"dtype": np.float32}),
     clone.Clone: lambda: ((rand(3, 4),), {}),
-    cast.HalfMatMul: lambda: ((rand(3, 4, dtype=np.float16), rand(4, 2, dtype=np.float16)), {}),
 }
 
 

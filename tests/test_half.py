@@ -10,7 +10,9 @@ from hypothesis.extra import numpy as hnp
 
 import micrograd_nb as mg
 from micrograd_nb.amp import autocast, half
-from micrograd_nb.amp.half_ops import HalfAdd, HalfMul, HalfReLU, HalfSub
+from micrograd_nb.arrays.half_array import HalfArray
+from micrograd_nb.primitives.cast import Cast
+from micrograd_nb.primitives.elementwise import Add, Mul, ReLU, Sub
 
 EVERY_HALF = np.arange(2**16, dtype=np.uint16).view(np.float16)
 
@@ -167,24 +169,34 @@ def test_relu_mask_and_masked_grad_on_bits_are_numpys():
 
 
 # ---- autocast uses them ---------------------------------------------------------------------
-def test_autocast_elementwise_ops_are_the_float16_versions_with_numpys_results():
+@pytest.mark.parametrize("made_by", ["cast", "float16 tensor"])
+def test_autocast_elementwise_ops_are_the_float32_rules_with_numpys_results(made_by):
+    """The same classes (one rule per op) on float16 data; a cast's HalfArrays use the kernels."""
     rng = np.random.default_rng(3)
-    a = mg.Tensor(rng.standard_normal((6, 5)).astype(np.float16), requires_grad=True)
-    b = mg.Tensor(rng.standard_normal((6, 5)).astype(np.float16), requires_grad=True)
+    a, b = (rng.standard_normal((6, 5)).astype(np.float16) for _ in range(2))
+    if made_by == "cast":  # as autocast makes float16 data: HalfArrays
+        a, b = (
+            Cast.apply(mg.Tensor(x.astype(np.float32), requires_grad=True), dtype=np.float16)
+            for x in (a, b)
+        )
+    else:  # float16 arrays made elsewhere compute with NumPy's float16 ufuncs
+        a, b = mg.Tensor(a, requires_grad=True), mg.Tensor(b, requires_grad=True)
     with autocast():
         s, d, p, r = a + b, a - b, a * b, a.relu()
+    A, B = np.asarray(a.data), np.asarray(b.data)  # plain arrays: NumPy's own float16 ufuncs
     for y, fn, expected in [
-        (s, HalfAdd, a.data + b.data),
-        (d, HalfSub, a.data - b.data),
-        (p, HalfMul, a.data * b.data),
-        (r, HalfReLU, np.maximum(a.data, 0)),
+        (s, Add, A + B),
+        (d, Sub, A - B),
+        (p, Mul, A * B),
+        (r, ReLU, np.maximum(A, 0)),
     ]:
         assert y._ctx.fn is fn
+        assert isinstance(y.data, HalfArray) == (made_by == "cast")
         assert_same_bits(y.data, expected)
     (s + d + p + r).sum().backward()
     g = np.ones((6, 5), np.float16)
     # backward runs the newest op first, so a's float16 contributions add up from r back to s
-    assert_same_bits(a.grad, g * (a.data > 0).astype(np.float16) + g * b.data + g + g)
+    assert_same_bits(a.grad, g * (A > 0).astype(np.float16) + g * B + g + g)
 
 
 def test_autocast_mlp_step_is_bitwise_numpys_float16_arithmetic():

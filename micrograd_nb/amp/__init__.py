@@ -2,7 +2,6 @@
 
 from ..arrays import half  # the float16 kernels (mg.amp.half.is_compiled())
 from .autocast import (
-    FLOAT16_OPS,
     autocast,
     count_underflow,
     get_autocast_dtype,
@@ -11,7 +10,6 @@ from .autocast import (
 from .grad_scaler import GradScaler
 
 __all__ = [
-    "FLOAT16_OPS",
     "GradScaler",
     "half",
     "autocast",

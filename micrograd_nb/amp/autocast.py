@@ -1,11 +1,12 @@
 """`autocast`: run matrix products in float16, numerically sensitive ops in float32.
 
 Inside `with mg.amp.autocast():` every operation passes through one policy (below) before it
-runs, PyTorch's three lists in small:
+runs, PyTorch's three lists in small, read from each op's own class (`Function.autocast`):
 
-- **float16 ops** (matrix products): inputs are cast to float16 and the product is
-  `HalfMatMul` — float16 in, float32 accumulation through BLAS, one rounding to float16 out.
-- **float32 ops** (classes with `autocast = "float32"`: exp, log, powers, square roots, sums,
+- **float16 ops** (`autocast = "float16"`: matrix products): inputs are cast to float16. A cast
+  to float16 makes a `HalfArray` (`micrograd_nb.arrays.half_array`), whose `@` is what GPU
+  tensor cores do: float16 in, float32 accumulation through BLAS, one rounding to float16 out.
+- **float32 ops** (`autocast = "float32"`: exp, log, powers, square roots, sums,
   means, variances, softplus, log-softmax, cross-entropy; norms and losses built from them):
   float16 inputs are cast up to float32, because their results over- or underflow float16
   (e**12 > 65504, the float16 maximum) or lose digits when many terms are added.
@@ -15,6 +16,8 @@ runs, PyTorch's three lists in small:
   weights *and bias* (`Linear` computes x @ W.T + b; PyTorch's float16 `linear` includes the bias).
   So activations stay float16 from one layer to the next, and hold half the memory.
 
+The rules are the float32 classes' own: on `HalfArray` data their arithmetic (`grad * b`,
+`grad @ b.T`, relu's mask) is the fast exact float16 computation, so no rule is written twice.
 Parameters stay float32 ("master weights"): the cast to float16 is a graph node (`Cast`)
 whose backward casts the gradient back, so every parameter receives a float32 `.grad`.
 """
@@ -25,14 +28,10 @@ import contextlib
 
 import numpy as np
 
+from ..arrays.half_array import HalfArray
 from ..autograd import Node
 from ..autograd.mode import get_autocast_policy, set_autocast_policy
-from ..primitives.cast import Cast, HalfMatMul
-from ..primitives.linalg import MatMul
-from .half_ops import HALF_ELEMENTWISE
-
-#: operations replaced by their float16 version (inputs cast to float16)
-FLOAT16_OPS: dict = {MatMul: HalfMatMul}
+from ..primitives.cast import Cast
 
 
 def _cast_floats(nodes: tuple, dtype: np.dtype, only_from=None) -> tuple:
@@ -41,14 +40,20 @@ def _cast_floats(nodes: tuple, dtype: np.dtype, only_from=None) -> tuple:
     for x in nodes:
         data = x.data
         if (
-            type(data) is np.ndarray
-            and data.dtype != dtype
+            isinstance(data, np.ndarray)
             and data.dtype.kind == "f"
             and (only_from is None or data.dtype == only_from)
+            and not _computes_in(data, dtype)
         ):
             x = Cast.apply(x, dtype=dtype)
         out.append(x)
     return tuple(out)
+
+
+def _computes_in(data: np.ndarray, dtype: np.dtype) -> bool:
+    """Does data already compute in dtype? float16 only as a HalfArray (float32 accumulation
+    in `@`): a float16 array made elsewhere is cast (copied) once, as NumPy would sum in float16."""
+    return data.dtype == dtype and (dtype != np.float16 or isinstance(data, HalfArray))
 
 
 class _Policy:
@@ -58,9 +63,8 @@ class _Policy:
         self.dtype = dtype
 
     def __call__(self, fn: type, nodes: tuple) -> tuple:
-        low = FLOAT16_OPS.get(fn)
-        if low is not None:
-            return low, _cast_floats(nodes, self.dtype)
+        if fn.autocast == "float16":  # the op's own class says it runs in low precision
+            return fn, _cast_floats(nodes, self.dtype)
         if fn.autocast == "float32":  # the op's own class says it needs float32
             return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
         if len(nodes) > 1 and any(_is_array_of(x, self.dtype) for x in nodes):
@@ -68,15 +72,11 @@ class _Policy:
             nodes = tuple(
                 Cast.apply(x, dtype=self.dtype) if _is_float32_parameter(x) else x for x in nodes
             )
-        half_fn = HALF_ELEMENTWISE.get(fn)
-        if half_fn is not None and all(_is_array_of(x, np.dtype(np.float16)) for x in nodes):
-            # the same op and result, with fast exact float16 arithmetic (arrays/half.py)
-            return half_fn, nodes
         return fn, nodes
 
 
 def _is_array_of(x: Node, dtype: np.dtype) -> bool:
-    return type(x.data) is np.ndarray and x.data.dtype == dtype
+    return isinstance(x.data, np.ndarray) and x.data.dtype == dtype
 
 
 def _is_float32_parameter(x: Node) -> bool:

@@ -185,11 +185,6 @@ def _to_float16_numpy(a: np.ndarray) -> np.ndarray:
     return h
 
 
-def is_half(x) -> bool:
-    """True for a float16 ndarray (the arrays the fast paths below apply to)."""
-    return type(x) is np.ndarray and x.dtype == np.float16
-
-
 def has_nan(h: np.ndarray) -> bool:
     """Any NaN in float16 h (exponent bits all 1 and a nonzero mantissa)?"""
     magnitude = np.bitwise_and(h.view(np.uint16), 0x7FFF, out=scratch("nan", h.shape, np.uint16))
@@ -275,6 +270,16 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """grad * mask for float16 grad and a boolean mask, exactly as NumPy's float16 multiply."""
+    kernels = _compiled_kernels()
+    if kernels is not None and grad.shape == mask.shape:
+        grad, mask = np.ascontiguousarray(grad), np.ascontiguousarray(mask)
+        result = np.empty(grad.shape, np.float16)
+        kernels.mask_multiply(
+            grad.view(np.uint16).reshape(-1),
+            mask.view(np.uint8).reshape(-1),
+            result.view(np.uint16).reshape(-1),
+        )
+        return result
     bits = grad.view(np.uint16)
     if np.any(np.bitwise_and(bits, 0x7C00) == 0x7C00):  # inf * 0 and NaN: NumPy's own rules
         return half_binary(np.multiply, grad, mask.astype(np.float16))

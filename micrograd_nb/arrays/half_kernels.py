@@ -94,6 +94,13 @@ def relu_backward(grad: np.ndarray, out: np.ndarray, result: np.ndarray) -> None
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
+def mask_multiply(grad: np.ndarray, mask: np.ndarray, result: np.ndarray) -> None:
+    """result = grad * mask for a boolean mask, as NumPy multiplies float16s (inf * 0 is NaN)."""
+    for i in range(grad.size):
+        result[i] = float_to_half(half_to_float(grad[i]) * np.float32(mask[i]))
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
 def relu(h: np.ndarray, out: np.ndarray) -> None:
     """out = np.maximum(h, 0) on the bits: keep h >= -0 and NaN (0..0x8000, 0xFC01..), else +0"""
     for i in range(h.size):

@@ -188,7 +188,7 @@ class Function:
     #: "bounds" (clip at its limits), "flat" (std of equal elements)
     kinks: str = ""
     #: under `amp.autocast`: "float32" runs it on float32 inputs (exp, log, sums overflow or
-    #: lose precision in float16); "" keeps its inputs' dtype
+    #: lose precision in float16); "float16" on float16 inputs (matmul); "" keeps their dtype
     autocast: str = ""
     #: True when each input fills its own slice of the output (stack, concatenate): the
     #: inputs' shapes may look broadcastable to the output's, but nothing is summed back

@@ -37,6 +37,8 @@ class MatMul(Function):
 
     name = "@"
     formulas = ("ȳ @ {b}ᵀ", "{a}ᵀ @ ȳ")
+    # under autocast: float16 operands, whose `@` sums in float32 (arrays.half_array)
+    autocast = "float16"
 
     @staticmethod
     def forward(ctx, a, b):

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..arrays import half
+from ..arrays.half_array import to_half
 
 
 def exp(x):
@@ -110,7 +111,7 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if axes and grad.dtype == np.float16:
         # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
         # running sum would lose the small terms (and NumPy's float16 sums are slow)
-        grad = half.to_float16(half.to_float32(grad, "sum").sum(axis=axes, keepdims=True))
+        grad = to_half(half.to_float32(grad, "sum").sum(axis=axes, keepdims=True))
     elif axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if grad.shape != shape:

@@ -1,0 +1,171 @@
+"""micrograd_nb.arrays.half_array: float16 data whose arithmetic is the fast kernels, one rule per op."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import micrograd_nb as mg
+from micrograd_nb.amp import autocast, half
+from micrograd_nb.arrays.half_array import HalfArray, as_half, to_half
+from micrograd_nb.autograd import Elementwise, Function, Linear
+
+EVERY_HALF = np.arange(2**16, dtype=np.uint16).view(np.float16)
+
+
+def assert_same_bits(got, expected) -> None:
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def conversions(request):
+    """Every test with the compiled (Numba) kernels and with the NumPy formulas."""
+    previous = half.use_compiled(request.param == "compiled")
+    yield request.param
+    half.use_compiled(previous)
+
+
+# ---- the kernels behind the operators are NumPy's float16 arithmetic, bit for bit ------------
+@pytest.mark.parametrize("op", ["+", "-", "*"])
+def test_arithmetic_is_numpys_float16_ufunc_on_every_bit_pattern(op):
+    rng = np.random.default_rng(0)
+    a, b = rng.permutation(EVERY_HALF), rng.permutation(EVERY_HALF)
+    ufunc = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
+    with np.errstate(all="ignore"):
+        for x, y in ((a, b), (a.reshape(256, 256), b[:256]), (a.reshape(256, 256).T, b[:256])):
+            got = ufunc(as_half(x), as_half(y))
+            assert type(got) is HalfArray
+            assert_same_bits(got, ufunc(x, y))
+            assert_same_bits(ufunc(x, as_half(y)), ufunc(x, y))  # one HalfArray operand suffices
+
+
+@settings(
+    deadline=None, max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    a=hnp.arrays(np.uint16, st.tuples(st.integers(1, 5), st.integers(1, 6))),
+    keep=st.data(),
+)
+def test_relu_its_mask_and_the_masked_gradient_are_numpys(conversions, a, keep):
+    h = a.view(np.float16)
+    mask = keep.draw(hnp.arrays(np.bool_, h.shape))
+    with np.errstate(all="ignore"):
+        assert_same_bits(np.maximum(as_half(h), 0), np.maximum(h, 0))
+        assert type(as_half(h) > 0) is np.ndarray
+        np.testing.assert_array_equal(as_half(h) > 0, h > 0)
+        for got in (as_half(h) * mask, mask * as_half(h)):  # relu's backward: ȳ·[x > 0]
+            assert_same_bits(got, h * mask.astype(np.float16))
+
+
+def test_matmul_sums_in_float32_and_rounds_once():
+    rng = np.random.default_rng(1)
+    for a_shape, b_shape in [((7, 5), (5, 3)), ((5,), (5, 3)), ((7, 5), (5,)), ((2, 7, 5), (5, 3))]:
+        a = rng.standard_normal(a_shape).astype(np.float16)
+        b = rng.standard_normal(b_shape).astype(np.float16)
+        expected = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+        assert_same_bits(as_half(a) @ as_half(b), expected)
+        assert_same_bits(as_half(a) @ as_half(b.T.copy()).T, expected)  # a transposed operand
+
+
+# ---- the rest is NumPy; learners see an ordinary float16 array -------------------------------
+def test_other_ufuncs_are_numpys_and_only_float16_results_stay_half_arrays():
+    h = to_half(np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4))
+    plain = np.asarray(h)
+    assert type(plain) is np.ndarray
+    for got, expected in [(np.exp(h), np.exp(plain)), (h.sum(axis=0), plain.sum(axis=0)),
+                          (h / 3, plain / 3), (h.T, plain.T), (h[1:], plain[1:]),
+                          (h.reshape(4, 3), plain.reshape(4, 3))]:  # fmt: skip
+        assert type(got) is HalfArray
+        assert_same_bits(got, expected)
+    assert type(h.view(np.uint16)) is np.ndarray and type(h == 0) is np.ndarray
+    assert type(h.astype(np.float64)) is np.ndarray
+    assert type(np.concatenate([h, plain.astype(np.float32)])) is np.ndarray
+    wide = h.astype(np.float32)
+    assert type(wide) is np.ndarray and wide.dtype == np.float32
+    assert_same_bits(wide, plain.astype(np.float32))
+    out = np.empty_like(plain)
+    assert np.add(h, h, out=out) is out
+    assert_same_bits(out, plain + plain)
+
+
+def test_repr_and_tensor_display_show_an_ordinary_float16_array():
+    h = to_half(np.array([[1.5, -2.0]], np.float32))
+    assert repr(h) == "array([[ 1.5, -2. ]], dtype=float16)"
+    assert str(h) == "[[ 1.5 -2. ]]"
+    x = mg.Tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    with autocast():
+        y = x @ x
+    assert isinstance(y.data, HalfArray)
+    assert repr(y) == repr(mg.Tensor(np.full((2, 2), 2, np.float16), requires_grad=True))
+    assert "HalfArray" not in mg.draw(y).source
+
+
+def test_as_half_refuses_other_dtypes_with_a_message():
+    with pytest.raises(TypeError, match="float16.*float32.*to_half"):
+        as_half(np.ones(3, np.float32))
+
+
+def test_autocast_keeps_float16_activations_and_gradients_as_half_arrays():
+    """The fast path is on: the data flowing through an autocast step is HalfArrays."""
+    mg.manual_seed(0)
+    layer = mg.nn.Linear(8, 8, dtype=np.float32)
+    x = mg.Tensor(np.random.default_rng(2).standard_normal((4, 8)).astype(np.float32))
+    with autocast():
+        h = layer(x)
+        r = h.relu()
+        loss = (r * r).mean()
+    loss.backward()
+    for node in (h, r):
+        assert type(node.data) is HalfArray and type(node.grad) is HalfArray
+    assert type(layer.weight.grad) is np.ndarray and layer.weight.grad.dtype == np.float32
+
+
+# ---- one rule per op ------------------------------------------------------------------------
+def every_rule_class() -> list:
+    """Every Function subclass the library defines (its modules imported first)."""
+    skip = ("micrograd_nb.grade", "micrograd_nb.course")  # command-line programs
+    for info in pkgutil.walk_packages(mg.__path__, "micrograd_nb."):
+        if not info.name.startswith(skip) and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    found, stack = [], [Function]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in found and sub.__module__.startswith("micrograd_nb."):
+                found.append(sub)
+                stack.append(sub)
+    return found
+
+
+RULES = ("backward", "partials", "jvp")
+
+
+def test_no_class_writes_a_rule_its_operation_already_has():
+    """A subclass of an op (a float16 or other variant) may change forward, never the rule."""
+    restated = []
+    for cls in every_rule_class():
+        own = [rule for rule in RULES if rule in vars(cls)]
+        inherited = [
+            base.__name__
+            for base in cls.__mro__[1:]
+            if base not in (Function, Elementwise, Linear) and any(r in vars(base) for r in RULES)
+        ]
+        if own and inherited:
+            restated.append(f"{cls.__module__}.{cls.__name__} restates {own} of {inherited}")
+    assert not restated
+
+
+def test_mixed_precision_defines_no_operation_but_the_cast():
+    classes = {f"{c.__module__}.{c.__name__}" for c in every_rule_class()}
+    precision = {c for c in classes if c.startswith(("micrograd_nb.amp", "micrograd_nb.arrays"))}
+    assert precision == set()
+    assert {c for c in classes if c.startswith("micrograd_nb.primitives.cast.")} == {
+        "micrograd_nb.primitives.cast.Cast"
+    }
