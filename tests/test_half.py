@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import micrograd_nb as mg
 from micrograd_nb.amp import autocast, half
-from micrograd_nb.arrays.half_array import HalfArray
+from micrograd_nb.arrays.half_array import HalfArray, as_half
 from micrograd_nb.primitives.cast import Cast
 from micrograd_nb.primitives.elementwise import Add, Mul, ReLU, Sub
 
@@ -163,9 +163,10 @@ def test_relu_mask_and_masked_grad_on_bits_are_numpys():
         assert_same_bits(half.mask_grad(g[ok], mask[ok]), g[ok] * ones[ok])  # the fast path
         out = rng.permutation(EVERY_HALF)  # a relu output's sign decides, NaN and -0 included
         expected = g * (out > 0).astype(np.float16)
-        assert_same_bits(half.relu_backward(g, out), expected)
-        assert_same_bits(half.relu_backward(g.reshape(256, 256).T, out.reshape(256, 256).T),
-                         expected.reshape(256, 256).T)
+        # relu's backward on float16 data, ȳ·[out > 0]: the mask on the bits, one masked multiply
+        assert_same_bits(as_half(g) * (as_half(out) > 0), expected)
+        g_t, out_t = as_half(g.reshape(256, 256).T), as_half(out.reshape(256, 256).T)
+        assert_same_bits(g_t * (out_t > 0), expected.reshape(256, 256).T)
 
 
 # ---- autocast uses them ---------------------------------------------------------------------

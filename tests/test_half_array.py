@@ -108,6 +108,15 @@ def test_repr_and_tensor_display_show_an_ordinary_float16_array():
     assert "HalfArray" not in mg.draw(y).source
 
 
+def test_shapes_that_do_not_broadcast_get_the_tensor_error_a_learner_reads():
+    x = mg.Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    y = mg.Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    with autocast():
+        h, g = x @ y, y @ x  # float16 HalfArrays of shapes (2, 2) and (3, 3)
+        with pytest.raises(ValueError, match=r"\+: shapes \(2, 2\) and \(3, 3\) cannot be broadcast"):
+            h + g
+
+
 def test_as_half_refuses_other_dtypes_with_a_message():
     with pytest.raises(TypeError, match="float16.*float32.*to_half"):
         as_half(np.ones(3, np.float32))

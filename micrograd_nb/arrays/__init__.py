@@ -1,6 +1,7 @@
-"""The array layer below the primitives: float16 arithmetic and conversions (`half`).
+"""The array layer below the primitives: float16 data and its fast exact arithmetic.
 
-Precision is a property of the arrays, not of the rules: the primitives call these kernels
-where float16 needs them (exact, fast conversions; float32 accumulation), and no derivative
+Precision is a property of the arrays, not of the rules: a cast to float16 makes a `HalfArray`
+(`half_array`), whose +, -, *, @ and relu run on `half`'s kernels (exact conversions, float32
+accumulation in matrix products). The primitives' rules run on it unchanged, so no derivative
 is written twice for float16.
 """

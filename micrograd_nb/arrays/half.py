@@ -23,6 +23,9 @@ The functions here give *bit for bit* the same results, with whole-array integer
 - `half_binary(ufunc, a, b)`: what NumPy computes for float16 operands (float32 op, one
   rounding), with the fast conversions; `relu` and its mask work on the 16 bits directly.
 
+These functions take and return plain ndarrays; `HalfArray` (`half_array`) is the float16 data
+whose operators call them.
+
 With the optional `numba` package, both conversions run as compiled loops over the same bit
 formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off.
 """
@@ -255,17 +258,6 @@ def relu(h: np.ndarray) -> np.ndarray:
 def positive_mask_bits(h: np.ndarray) -> np.ndarray:
     """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
     return np.subtract(h.view(np.uint16), 1, dtype=np.uint16) < 0x7C00
-
-
-def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """grad * (out > 0) for float16 grad and relu output out, as NumPy's float16 multiply."""
-    kernels = _compiled_kernels()
-    if kernels is None or grad.shape != out.shape:
-        return mask_grad(grad, positive_mask_bits(out))
-    grad, out = np.ascontiguousarray(grad), np.ascontiguousarray(out)
-    result = np.empty(grad.shape, np.float16)
-    kernels.relu_backward(*(x.view(np.uint16).reshape(-1) for x in (grad, out, result)))
-    return result
 
 
 def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:

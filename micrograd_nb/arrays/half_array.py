@@ -113,15 +113,26 @@ def _is_zero(x: Any) -> bool:
 # ---- the ufuncs with a fast float16 kernel: each returns None when its operands don't fit -----
 def _arithmetic(ufunc: np.ufunc):
     def run(a, b):
-        if _is_float16(a) and _is_float16(b):
+        if _is_float16(a) and _is_float16(b) and _broadcastable(a, b):
             return half.half_binary(ufunc, _plain(a), _plain(b))
         return None
 
     return run
 
 
+def _broadcastable(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do the shapes fit? If not, NumPy itself raises its usual error (which Tensor explains)."""
+    if a.shape == b.shape:
+        return True
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        return False
+    return True
+
+
 def _multiply(a, b):
-    if _is_float16(a) and _is_float16(b):
+    if _is_float16(a) and _is_float16(b) and _broadcastable(a, b):
         return half.half_binary(np.multiply, _plain(a), _plain(b))
     grad, mask = (a, b) if _is_float16(a) else (b, a)
     if _is_float16(grad) and isinstance(mask, np.ndarray) and mask.dtype == np.bool_:

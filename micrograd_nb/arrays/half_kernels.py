@@ -1,8 +1,8 @@
-"""Compiled float16 kernels (Numba): conversions and the elementwise ops autocast keeps in float16.
+"""Compiled float16 kernels (Numba): conversions and the elementwise ops of `HalfArray`.
 
 A CPU with half-precision instructions converts 16 floats per instruction, but NumPy's casts
 convert one element at a time (1.6-2.5 ns each). These loops do the same bit arithmetic as
-`micrograd_nb.amp.half` in one pass over the array, which the compiler turns into vector
+`micrograd_nb.arrays.half` in one pass over the array, which the compiler turns into vector
 instructions: a conversion takes about 0.15-0.25 ns per element, and `binary` widens, adds
 (or subtracts, multiplies) and rounds in one pass instead of four. They need the optional
 `numba` package (`pip install micrograd_nb[fast]`); without it `half` computes the same bits
@@ -46,7 +46,7 @@ def half_to_float(h):
 def float_to_half(x):
     """The float16 bits of float32 x rounded to nearest, ties to even.
 
-    The cases, as in `micrograd_nb.amp.half.to_float16`: the normal range by the
+    The cases, as in `micrograd_nb.arrays.half.to_float16`: the normal range by the
     rebias-and-round formula; below 2**-14, |x| + 0.5 lets the float adder round to float16's
     smallest step (2**-24, the spacing of floats near 0.5), which the mantissa bits then count;
     2**16 and beyond become inf; NaN keeps its top mantissa bits and stays NaN.
@@ -80,17 +80,6 @@ def narrow(a: np.ndarray, out: np.ndarray) -> None:
     """out = a rounded to float16"""
     for i in range(a.size):
         out[i] = float_to_half(a[i])
-
-
-@njit(cache=True, boundscheck=False, nogil=True)
-def relu_backward(grad: np.ndarray, out: np.ndarray, result: np.ndarray) -> None:
-    """result = grad * (out > 0), as NumPy multiplies float16s: in float32, rounded once.
-
-    `out > 0` on the bits: positive finite numbers and +inf are 0x0001..0x7C00.
-    """
-    for i in range(grad.size):
-        positive = np.uint16(out[i] - np.uint16(1)) < np.uint16(0x7C00)
-        result[i] = float_to_half(half_to_float(grad[i]) * np.float32(positive))
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
