@@ -113,7 +113,9 @@ def test_shapes_that_do_not_broadcast_get_the_tensor_error_a_learner_reads():
     y = mg.Tensor(np.ones((3, 2), np.float32), requires_grad=True)
     with autocast():
         h, g = x @ y, y @ x  # float16 HalfArrays of shapes (2, 2) and (3, 3)
-        with pytest.raises(ValueError, match=r"\+: shapes \(2, 2\) and \(3, 3\) cannot be broadcast"):
+        with pytest.raises(
+            ValueError, match=r"\+: shapes \(2, 2\) and \(3, 3\) cannot be broadcast"
+        ):
             h + g
 
 
