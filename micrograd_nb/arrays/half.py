@@ -257,7 +257,16 @@ def relu(h: np.ndarray) -> np.ndarray:
 
 def positive_mask_bits(h: np.ndarray) -> np.ndarray:
     """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
-    return np.subtract(h.view(np.uint16), 1, dtype=np.uint16) < 0x7C00
+    # The mask is made in a block of h's size, twice what it needs: a short-lived allocation of
+    # half the size of the float16 arrays around it (relu's backward) made glibc's malloc give
+    # heap pages back and fault them in again at every layer (10,000 page faults per step).
+    h = np.ascontiguousarray(h)
+    out = np.empty(h.nbytes, np.bool_)[: h.size].reshape(h.shape)
+    kernels = _compiled_kernels()
+    if kernels is not None:
+        kernels.positive(h.view(np.uint16).reshape(-1), out.reshape(-1))
+        return out
+    return np.less(np.subtract(h.view(np.uint16), 1, dtype=np.uint16), 0x7C00, out=out)
 
 
 def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
