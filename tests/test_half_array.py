@@ -67,7 +67,8 @@ def test_relu_its_mask_and_the_masked_gradient_are_numpys(conversions, a, keep):
 
 def test_matmul_sums_in_float32_and_rounds_once():
     rng = np.random.default_rng(1)
-    for a_shape, b_shape in [((7, 5), (5, 3)), ((5,), (5, 3)), ((7, 5), (5,)), ((2, 7, 5), (5, 3))]:
+    shapes = [((7, 5), (5, 3)), ((5,), (5, 3)), ((7, 5), (5,)), ((5,), (5,)), ((2, 7, 5), (5, 3))]
+    for a_shape, b_shape in shapes:
         a = rng.standard_normal(a_shape).astype(np.float16)
         b = rng.standard_normal(b_shape).astype(np.float16)
         expected = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)

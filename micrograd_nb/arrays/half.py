@@ -157,7 +157,7 @@ def to_float16(a: np.ndarray) -> np.ndarray:
             return a.astype(np.float16)
     if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
         return to_float16(a.T).T
-    a = np.ascontiguousarray(a)
+    a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes a 0-d array 1-d)
     kernels = _compiled_kernels()
     if kernels is None:
         return _to_float16_numpy(a)

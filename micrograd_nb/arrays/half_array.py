@@ -39,7 +39,7 @@ class HalfArray(np.ndarray):
             if fast is not None:
                 result = fast(*inputs)
                 if result is not None:
-                    return result.view(HalfArray) if result.dtype == _FLOAT16 else result
+                    return _as_half_if_float16(result)
         return _numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
