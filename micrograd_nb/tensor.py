@@ -141,7 +141,9 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
         return np.ones_like(self._data)
 
     def _check_grad_output(self, grad):
-        grad = np.asarray(grad.data if isinstance(grad, Node) else grad)
+        grad = grad.data if isinstance(grad, Node) else grad
+        if not isinstance(grad, np.ndarray):  # a HalfArray stays one (fast float16 arithmetic)
+            grad = np.asarray(grad)
         if grad.shape != self.shape:
             try:
                 grad = np.broadcast_to(grad, self.shape)

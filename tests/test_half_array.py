@@ -65,6 +65,21 @@ def test_relu_its_mask_and_the_masked_gradient_are_numpys(conversions, a, keep):
             assert_same_bits(got, h * mask.astype(np.float16))
 
 
+def test_a_mask_block_is_reused_only_once_no_mask_refers_to_it():
+    h = to_half(np.array([[1.0, -1.0], [0.0, 2.0]], np.float32))
+    first = h > 0
+    second = h < 1  # NumPy's own mask, and another relu mask while `first` is alive
+    third = h > 0
+    assert not np.shares_memory(first, third)
+    np.testing.assert_array_equal(first, [[True, False], [False, True]])
+    np.testing.assert_array_equal(second, [[False, True], [True, False]])
+    address = first.__array_interface__["data"][0]
+    del first
+    again = h > 0  # `first` was dropped (as relu's backward drops its mask): its block again
+    assert again.__array_interface__["data"][0] == address
+    np.testing.assert_array_equal(third, [[True, False], [False, True]])
+
+
 def test_matmul_sums_in_float32_and_rounds_once():
     rng = np.random.default_rng(1)
     shapes = [((7, 5), (5, 3)), ((5,), (5, 3)), ((7, 5), (5,)), ((5,), (5,)), ((2, 7, 5), (5, 3))]
@@ -138,6 +153,18 @@ def test_autocast_keeps_float16_activations_and_gradients_as_half_arrays():
     for node in (h, r):
         assert type(node.data) is HalfArray and type(node.grad) is HalfArray
     assert type(layer.weight.grad) is np.ndarray and layer.weight.grad.dtype == np.float32
+
+
+def test_a_float16_gradient_given_to_backward_stays_a_half_array():
+    """As a checkpoint's recomputation receives its output's gradient: the fast path stays on."""
+    mg.manual_seed(0)
+    layer = mg.nn.Linear(8, 8, dtype=np.float32)
+    with autocast():
+        h = layer(mg.Tensor(np.ones((4, 8), np.float32)))
+        r = h.relu()
+    r.backward(to_half(np.full(r.shape, 0.5, np.float32)))
+    assert type(r.grad) is HalfArray and type(h.grad) is HalfArray
+    assert_same_bits(h.grad, np.full(r.shape, 0.5, np.float16) * (np.asarray(r.data) > 0))
 
 
 # ---- one rule per op ------------------------------------------------------------------------

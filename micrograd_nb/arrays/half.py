@@ -32,6 +32,7 @@ formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns t
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 
@@ -62,6 +63,27 @@ def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
             buffers.clear()
         buf = buffers[key] = np.empty(shape, dtype)
     return buf
+
+
+def recycled_mask(shape: tuple) -> np.ndarray:
+    """A new boolean array of `shape` (contents undefined), in memory no array uses any more.
+
+    Relu's backward makes a mask and drops it at once, at every layer. Fresh short-lived
+    allocations between the float16 arrays made glibc's malloc give heap pages back and fault
+    them in again (10,000 page faults a step); so the masks' blocks are kept and handed out
+    again once no mask refers to them (the block's reference count is back to the pool's own).
+    """
+    pool = _local.__dict__.setdefault("masks", {})
+    if len(pool) >= 16 and tuple(shape) not in pool:  # many shapes seen: start over
+        pool.clear()
+    blocks = pool.setdefault(tuple(shape), [])
+    for block in blocks:
+        if sys.getrefcount(block) == 3:  # the list, this loop's name, getrefcount's argument
+            return block.reshape(shape)
+    block = np.empty(int(np.prod(shape)), np.bool_)
+    if len(blocks) < 4:  # a few masks alive at once are common; more are the caller's
+        blocks.append(block)
+    return block.reshape(shape)
 
 
 _kernels = None  # the module once imported, False when numba is missing
@@ -257,11 +279,8 @@ def relu(h: np.ndarray) -> np.ndarray:
 
 def positive_mask_bits(h: np.ndarray) -> np.ndarray:
     """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
-    # The mask is made in a block of h's size, twice what it needs: a short-lived allocation of
-    # half the size of the float16 arrays around it (relu's backward) made glibc's malloc give
-    # heap pages back and fault them in again at every layer (10,000 page faults per step).
     h = np.ascontiguousarray(h)
-    out = np.empty(h.nbytes, np.bool_)[: h.size].reshape(h.shape)
+    out = recycled_mask(h.shape)
     kernels = _compiled_kernels()
     if kernels is not None:
         kernels.positive(h.view(np.uint16).reshape(-1), out.reshape(-1))
