@@ -51,8 +51,8 @@ def _cast_floats(nodes: tuple, dtype: np.dtype, only_from=None) -> tuple:
 
 
 def _computes_in(data: np.ndarray, dtype: np.dtype) -> bool:
-    """Does data already compute in dtype? float16 only as a HalfArray (float32 accumulation
-    in `@`): a float16 array made elsewhere is cast (copied) once, as NumPy would sum in float16."""
+    """Does data already compute in dtype? float16 only as a HalfArray, whose `@` sums in
+    float32 through BLAS: a float16 array made elsewhere is cast (copied) to one."""
     return data.dtype == dtype and (dtype != np.float16 or isinstance(data, HalfArray))
 
 

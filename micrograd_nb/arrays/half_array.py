@@ -15,8 +15,8 @@ So the primitives' rules run unchanged on float16 data: `Mul`'s `grad * b` and `
 `grad @ b.T` *are* the fast float16 computation, and no rule is written a second time.
 Every other ufunc (exp, sums, comparisons, ...) is NumPy's own; float16 results stay HalfArrays,
 other dtypes come back as plain ndarrays. The conversions to float16 (`to_half`, autocast's
-casts) make HalfArrays; a float16 array made another way computes with NumPy, to the same bits
-(except `@`, which NumPy sums in float16's own loop).
+casts) make HalfArrays; a float16 array made another way computes with NumPy's own loops, to
+the same bits (except `@`, whose slow loop sums in another order than BLAS).
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ class HalfArray(np.ndarray):
         return _numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _float16_only(super().__array_function__(func, types, args, kwargs))
+        for t in types:  # ndarray's own protocol: defer to any other array type
+            if not issubclass(t, np.ndarray):
+                return NotImplemented
+        return _float16_only(func._implementation(*args, **kwargs))  # np.shape, np.swapaxes, ...
 
     def astype(self, dtype, *args: Any, **kwargs: Any) -> np.ndarray:
         """A float32 copy by the exact fast conversion; other dtypes by NumPy, as plain arrays."""
@@ -72,11 +75,9 @@ def as_half(a: np.ndarray) -> HalfArray:
 
 
 def _float16_only(result: Any) -> Any:
-    """result, with any HalfArray that is not float16 (bits, masks, casts) as a plain ndarray."""
-    if isinstance(result, HalfArray):
-        return result if result.dtype == _FLOAT16 else np.ndarray.view(result, np.ndarray)
-    if isinstance(result, (tuple, list)):
-        return type(result)(_float16_only(r) for r in result)
+    """result, or a plain ndarray if it is a HalfArray that is not float16 (bits, masks, casts)."""
+    if type(result) is HalfArray and result.dtype != _FLOAT16:
+        return np.ndarray.view(result, np.ndarray)
     return result
 
 
