@@ -11,26 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+# `conversions` (autouse): every test with and without the compiled kernels
+from test_half import EVERY_HALF, assert_same_bits, conversions  # noqa: F401
+
 import micrograd_nb as mg
-from micrograd_nb.amp import autocast, half
+from micrograd_nb.amp import autocast
 from micrograd_nb.arrays.half_array import HalfArray, as_half, to_half
 from micrograd_nb.autograd import Elementwise, Function, Linear
-
-EVERY_HALF = np.arange(2**16, dtype=np.uint16).view(np.float16)
-
-
-def assert_same_bits(got, expected) -> None:
-    got, expected = np.asarray(got), np.asarray(expected)
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
-
-
-@pytest.fixture(autouse=True, params=["compiled", "numpy"])
-def conversions(request):
-    """Every test with the compiled (Numba) kernels and with the NumPy formulas."""
-    previous = half.use_compiled(request.param == "compiled")
-    yield request.param
-    half.use_compiled(previous)
 
 
 # ---- the kernels behind the operators are NumPy's float16 arithmetic, bit for bit ------------
@@ -54,7 +41,7 @@ def test_arithmetic_is_numpys_float16_ufunc_on_every_bit_pattern(op):
     a=hnp.arrays(np.uint16, st.tuples(st.integers(1, 5), st.integers(1, 6))),
     keep=st.data(),
 )
-def test_relu_its_mask_and_the_masked_gradient_are_numpys(conversions, a, keep):
+def test_relu_its_mask_and_the_masked_gradient_are_numpys(a, keep):
     h = a.view(np.float16)
     mask = keep.draw(hnp.arrays(np.bool_, h.shape))
     with np.errstate(all="ignore"):
