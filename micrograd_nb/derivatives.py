@@ -23,12 +23,13 @@ from .primitives import (
     linalg,
     reduce,
     scalar,
+    select,
     shape,
     softmax,
 )
 
 #: the modules whose operations the table lists, in this order
-MODULES = (elementwise, activations, scalar, reduce, linalg, softmax, shape, cast, clone)
+MODULES = (elementwise, select, activations, scalar, reduce, linalg, softmax, shape, cast, clone)
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "derivatives.md"
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .autograd import Node
-from .primitives import elementwise as ew
+from .primitives import select
 from .primitives import shape as shape_ops
 from .spelling import torch_names
 from .tensor import Tensor
@@ -32,17 +32,17 @@ def where(condition, a, b) -> Tensor:
     condition = condition.data if isinstance(condition, Node) else np.asarray(condition)
     if not isinstance(a, Node) and not isinstance(b, Node):
         a = _tensor(a)
-    return ew.Where.apply(condition, a, b)
+    return select.Where.apply(condition, a, b)
 
 
 def maximum(a, b) -> Tensor:
     """elementwise max(a, b); on ties each input gets half of the gradient."""
-    return Tensor._binary(ew.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(select.Maximum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def minimum(a, b) -> Tensor:
     """elementwise min(a, b); on ties each input gets half of the gradient."""
-    return Tensor._binary(ew.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
+    return Tensor._binary(select.Minimum, _tensor(a) if not isinstance(b, Node) else a, b)
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - numpy's argument names

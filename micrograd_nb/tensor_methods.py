@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .primitives import activations as act
-from .primitives import elementwise as ew
-from .primitives import reduce, shape
+from .primitives import reduce, select, shape
 from .primitives.cast import cast
 from .primitives.clone import Clone
 from .spelling import ValuesIndices, ddof_of, torch_names
@@ -39,15 +38,15 @@ class ElementwiseMethods:
 
     def maximum(self, other):
         """elementwise max(self, other) (ties split the gradient ½ / ½)"""
-        return self._binary(ew.Maximum, self, other)
+        return self._binary(select.Maximum, self, other)
 
     def minimum(self, other):
         """elementwise min(self, other) (ties split the gradient ½ / ½)"""
-        return self._binary(ew.Minimum, self, other)
+        return self._binary(select.Minimum, self, other)
 
     def clip(self, min=None, max=None):  # noqa: A002 - NumPy's argument names
         """values limited to [min, max]; gradient 1 inside (boundaries included), 0 outside"""
-        return ew.Clip.apply(self, min=min, max=max)
+        return select.Clip.apply(self, min=min, max=max)
 
     clamp = clip  # PyTorch's name
 

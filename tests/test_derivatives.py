@@ -15,7 +15,7 @@ import pytest
 import micrograd_nb as mg
 from micrograd_nb import derivatives
 from micrograd_nb.primitives import activations as act
-from micrograd_nb.primitives import cast, clone, linalg, reduce, scalar, shape, softmax
+from micrograd_nb.primitives import cast, clone, linalg, reduce, scalar, select, shape, softmax
 from micrograd_nb.primitives import elementwise as ew
 from micrograd_nb.primitives.raw import sigmoid as raw_sigmoid
 from micrograd_nb.primitives.raw import sum_to_shape as sum_to_shape_raw
@@ -59,10 +59,10 @@ CASES = {
     ew.Sigmoid: lambda: ((rand(3, 4),), {}),
     ew.ReLU: lambda: ((rand(3, 4),), {}),
     ew.LeakyReLU: lambda: ((rand(3, 4),), {"negative_slope": 0.1}),
-    ew.Maximum: lambda: (ties_between(), {}),
-    ew.Minimum: lambda: (ties_between(), {}),
-    ew.Where: lambda: ((RNG.random((3, 4)) < 0.5, rand(3, 4), rand(3, 4)), {}),
-    ew.Clip: lambda: ((rand(3, 4),), {"min": -0.5, "max": 0.5}),
+    select.Maximum: lambda: (ties_between(), {}),
+    select.Minimum: lambda: (ties_between(), {}),
+    select.Where: lambda: ((RNG.random((3, 4)) < 0.5, rand(3, 4), rand(3, 4)), {}),
+    select.Clip: lambda: ((rand(3, 4),), {"min": -0.5, "max": 0.5}),
     act.GELU: lambda: ((rand(3, 4),), {}),
     act.ELU: lambda: ((rand(3, 4),), {"alpha": 1.5}),
     act.Softplus: lambda: ((rand(3, 4),), {}),

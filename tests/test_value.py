@@ -341,35 +341,42 @@ def test_a_scalar_op_adds_one_object_for_the_cycle_collector():
     # the output node is its own op record and a number operand makes no node: one tracked
     # object per operation (a long graph is otherwise rescanned by every full collection)
     x = mg.Value(0.5)
-    gc.collect()
-    gc.disable()
-    try:
-        before = len(gc.get_objects())
-        y = x
-        for _ in range(1000):
-            y = y * 1.0
-        gc.collect(0)  # untracks the float-only tuples of saved values
-        grown = len(gc.get_objects()) - before
-    finally:
-        gc.enable()
-    assert 1000 <= grown < 1100
+
+    def grown() -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            before = len(gc.get_objects())
+            y = x
+            for _ in range(1000):
+                y = y * 1.0
+            return len(gc.get_objects()) - before
+        finally:
+            gc.enable()
+
+    # the median of three: another thread of the test process may allocate meanwhile
+    assert 1000 <= sorted(grown() for _ in range(3))[1] < 1100
 
 
 def test_a_scalar_op_is_counted_once_by_the_cycle_collector():
     # every new container object counts toward the next collection, even one untracked later:
     # forward's saved floats stay in the node's slots, so `y * w` (two saved) counts as one
     x, w = mg.Value(0.5), mg.Value(2.0)
-    gc.collect()
-    gc.disable()
-    try:
-        before = gc.get_count()[0]
-        y = x
-        for _ in range(500):
-            y = y * w + 1.0
-        counted = gc.get_count()[0] - before
-    finally:
-        gc.enable()
-    assert 1000 <= counted < 1050
+
+    def counted() -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.get_count()[0]
+            y = x
+            for _ in range(500):
+                y = y * w + 1.0
+            return gc.get_count()[0] - before
+        finally:
+            gc.enable()
+
+    # the median of three: another thread of the test process may allocate meanwhile
+    assert 1000 <= sorted(counted() for _ in range(3))[1] < 1050
 
 
 def test_graph_is_freed_without_the_cycle_collector():

@@ -4,14 +4,14 @@ Importing the package fills in `ops.recorded`, the classes the rules' namespace 
 graph nodes (see `ops`), once every primitive module is loaded.
 """
 
-from . import activations, elementwise, linalg, ops, reduce, scalar, shape, softmax
+from . import activations, elementwise, linalg, ops, reduce, scalar, select, shape, softmax
 
 ops.recorded.__dict__.update(
     Exp=elementwise.Exp,
     Log=elementwise.Log,
     Tanh=elementwise.Tanh,
     Sigmoid=elementwise.Sigmoid,
-    Where=elementwise.Where,
+    Where=select.Where,
     Sum=reduce.Sum,
     Mean=reduce.Mean,
     Reshape=shape.Reshape,
@@ -23,4 +23,14 @@ ops.recorded.__dict__.update(
     MatMul=linalg.MatMul,
 )
 
-__all__ = ["activations", "elementwise", "linalg", "ops", "reduce", "scalar", "shape", "softmax"]
+__all__ = [
+    "activations",
+    "elementwise",
+    "linalg",
+    "ops",
+    "reduce",
+    "scalar",
+    "select",
+    "shape",
+    "softmax",
+]
