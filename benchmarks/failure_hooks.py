@@ -1,16 +1,17 @@
 """What errors that carry their graph cost when nothing fails: op overhead with and without the hooks.
 
 The engine records a failed operation on its error through a try/except around each forward
-(`Function.apply`) and an iterator around the backward loop (`backpropagate`). This benchmark
-builds copies of those two functions with the hooks taken out of their source (so "before" is
-always today's engine minus the hooks) and times `op_overhead.py`'s chain of 1,000 ops on 4x4
-arrays with each, the two taking turns.
+(`Function.apply`, and Tensor's lean `_binary`/`_unary`) and around the backward loop
+(`backpropagate`, `_backward_into_grad`). This benchmark builds copies of those functions with
+the hooks taken out of their source (so "before" is always today's engine minus the hooks) and
+times `op_overhead.py`'s chain of 1,000 ops on 4x4 arrays with each, the two taking turns.
 Run: python benchmarks/failure_hooks.py
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import sys
 import textwrap
@@ -24,6 +25,11 @@ from micrograd_nb.autograd import function, graph
 sys.path.insert(0, str(Path(__file__).parent))
 from op_overhead import N_OPS, best_times, mg_chain  # noqa: E402
 
+#: what a hook's except clause calls: it records the failed op (and its graph) on the error
+HOOK_CALLS = ("_failure", "failure.record_forward", "stop_pass")
+# the module (`mg.tensor` is the factory function of the same name)
+tensor = importlib.import_module("micrograd_nb.tensor")
+
 
 class _RemoveHooks(ast.NodeTransformer):
     """try: X / except: record...; raise  ->  X;   with m, BackwardFailures(o, g) as s  ->  with m."""
@@ -35,8 +41,11 @@ class _RemoveHooks(ast.NodeTransformer):
 
     def visit_Try(self, node):
         self.generic_visit(node)
-        if any("_failure" in ast.unparse(handler) for handler in node.handlers):
+        if any(call in ast.unparse(h) for h in node.handlers for call in HOOK_CALLS):
             self.removed += 1
+            if node.finalbody:  # keep `finally:` (it resets state), drop the except clauses
+                node.handlers = []
+                return node
             return node.body
         return node
 
@@ -78,24 +87,37 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x0, w, b = (rng.standard_normal((4, 4)) for _ in range(3))
     tx, tw, tb = mg.Tensor(x0), mg.Tensor(w, requires_grad=True), mg.Tensor(b, requires_grad=True)
-    hooked_apply, hooked_backprop = function.Function.__dict__["apply"], graph.backpropagate
-    bare_apply = classmethod(without_hooks(hooked_apply.__func__, function))
-    bare_backprop = without_hooks(hooked_backprop, graph)
+    # (owner, name, module of its source, how it is stored on the owner)
+    hooked = [
+        (function.Function, "apply", function, classmethod),
+        (tensor.Tensor, "_binary", tensor, staticmethod),
+        (tensor.Tensor, "_unary", tensor, None),
+        (graph, "backpropagate", graph, None),
+        (graph, "_backward_into_grad", graph, None),
+    ]
+    originals = [vars(owner)[name] for owner, name, _, _ in hooked]
+    bare = []
+    for (_, _, module, kind), original in zip(hooked, originals):
+        func = original.__func__ if kind else original
+        stripped = without_hooks(func, module)
+        bare.append(kind(stripped) if kind else stripped)
 
-    def run(apply, backprop):
+    def run(versions):
         def step():
-            function.Function.apply, graph.backpropagate = apply, backprop
+            for (owner, name, _, _), version in zip(hooked, versions):
+                setattr(owner, name, version)
             try:
                 tw.grad = tb.grad = None
                 mg_chain(tx, tw, tb)
             finally:
-                function.Function.apply, graph.backpropagate = hooked_apply, hooked_backprop
+                for (owner, name, _, _), original in zip(hooked, originals):
+                    setattr(owner, name, original)
 
         return step
 
     steps = {
-        "without hooks": run(bare_apply, bare_backprop),
-        "with hooks": run(hooked_apply, hooked_backprop),
+        "without hooks": run(bare),
+        "with hooks": run(originals),
     }
     best = best_times(steps, rounds=25)
     reference = best["without hooks"]
