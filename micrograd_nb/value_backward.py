@@ -38,7 +38,8 @@ def value_order(root: Node) -> list:
 
     The same order as `reversed(autograd.topological_order([root]))`. Each node found is
     marked by setting its `_pending` to WAITING (a slot, cheaper than a set of ids); the
-    backward pass clears the marks as it goes.
+    backward pass clears the marks as it goes. (Tensor's pass pops a heap instead; for tens of
+    thousands of cheap scalar nodes one walk and one sort cost about two thirds of that.)
     """
     order = [root]
     root._pending = WAITING
@@ -134,21 +135,13 @@ def backward_values(root: Node, seed: float) -> None:
         lean_pass.running = False
 
 
-def _add_pending(parent: Any, g: Any) -> None:
-    """Add g to the gradient collected so far for `parent` (None = no gradient; a float
-    parent is a number operand, which has none)."""
-    if g is not None and type(parent) is not float and parent.requires_grad:
-        pending = parent._pending
-        parent._pending = g if pending is WAITING else pending + g
-
-
 def _spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
     """Hand a rule's input gradients to the inputs, after checking there is one per input."""
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(inputs):
         check_rule_result(ctx, inputs, grad, input_grads, False)
-    for parent, g in zip(inputs, input_grads):  # _add_pending, spelled out: a neuron has many
+    for parent, g in zip(inputs, input_grads):  # a float input is a number operand: no grad
         if g is not None and type(parent) is not float and parent.requires_grad:
             pending = parent._pending
             parent._pending = g if pending is WAITING else pending + g

@@ -108,7 +108,7 @@ class Node:
         """The node's attributes, read from its slots directly (a front end's properties such
         as Value's `_ctx` compute something else)."""
         slots = {}
-        for name, slot in _slots_of(type(self)):
+        for name, slot in _slots_of(type(self)).items():
             try:
                 slots[name] = slot.__get__(self)
             except AttributeError:  # a slot this kind of node never fills
@@ -124,7 +124,7 @@ class Node:
         dict_state, slot_state = state
         if dict_state:
             self.__dict__.update(dict_state)
-        slots = dict(_slots_of(type(self)))
+        slots = _slots_of(type(self))
         for name, value in slot_state.items():
             slots[name].__set__(self, value)
         self._seq = next_sequence_number()
@@ -157,14 +157,14 @@ class Node:
 
 
 @functools.cache
-def _slots_of(cls: type) -> tuple:
-    """(name, slot descriptor) for every slot a node of class `cls` has."""
-    return tuple(
-        (name, klass.__dict__[name])
+def _slots_of(cls: type) -> dict:
+    """{name: slot descriptor} for every slot a node of class `cls` has."""
+    return {
+        name: klass.__dict__[name]
         for klass in cls.__mro__
         for name in klass.__dict__.get("__slots__", ())
         if name not in ("__dict__", "__weakref__")
-    )
+    }
 
 
 @contextlib.contextmanager
