@@ -210,27 +210,35 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _nary(fn, inputs: tuple) -> Value:
         """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        if not modes.lean or set(map(type, inputs)) != _VALUES_ONLY:
+        data = [x.data for x in inputs if type(x) is Value]  # a list comprehension: the fastest
+        if len(data) != len(inputs) or not modes.lean:  # numbers or Tensors among them
             return fn.apply(*inputs)
         out = _recording(fn, inputs, NARY)
         try:
-            data = fn.forward(out, *map(_data_of, inputs))
+            out.data = fn.forward(out, *data)
         except Exception as err:
             failure.record_forward(err, out)
             raise
-        return _recorded(out, data, inputs)
+        out.grad = 0.0
+        out._pending = None
+        for x in inputs:
+            if x.requires_grad:
+                out.requires_grad = True
+                break
+        else:
+            _forget_op(out)
+        return out
 
     def _unary(self, fn, options: dict | None = None) -> Value:
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
+        if not options:
+            return unary_recorder(fn)(self)
         if not modes.lean:
             return fn.apply(self, **options) if options else fn.apply(self)
         out = _recording(fn, self, UNARY)
         try:
-            if options:
-                out.options = options  # shown in graph pictures, e.g. the exponent of x**2
-                data = fn.forward(out, self.data, **options)
-            else:
-                data = fn.forward(out, self.data)
+            out.options = options  # shown in graph pictures, e.g. the exponent of x**2
+            data = fn.forward(out, self.data, **options)
         except Exception as err:
             failure.record_forward(err, out)
             raise
@@ -300,14 +308,69 @@ def binary_recorder(fn) -> Callable:
     return record
 
 
+def unary_recorder(fn) -> Callable:
+    """The function that records fn(x) on a Value, made once per operation (see
+    `binary_recorder`): `Value.relu`, `Value.tanh` and the other functions *are* these."""
+    recorder = _RECORDERS.get(fn)
+    if recorder is not None:
+        return recorder
+
+    def record(x) -> Value:
+        if not modes.lean:
+            return fn.apply(x)
+        out = _new_value(Value)
+        out.fn, out._a, out._b = fn, x, UNARY
+        out._saved_b, out._seq = NONE_SAVED, _next_number()
+        try:
+            out.data = fn.forward(out, x.data)
+        except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
+            failure.record_forward(err, out)
+            raise
+        out.grad = 0.0
+        out._pending = None
+        if x.requires_grad:
+            out.requires_grad = True
+        else:
+            _forget_op(out)
+        return out
+
+    record.__name__ = record.__qualname__ = f"record_{fn.__name__}"
+    record.__doc__ = fn.__doc__
+    _RECORDERS[fn] = record
+    return record
+
+
+def reflected(record: Callable) -> Callable:
+    """`other OP self` (Python calls `self.__radd__(other)` for 2 + x) as the recorder's fn(other, self)."""
+
+    def record_reflected(self, other) -> Value:
+        return record(other, self)
+
+    record_reflected.__name__ = record_reflected.__qualname__ = f"{record.__name__}_reflected"
+    record_reflected.__doc__ = record.__doc__
+    return record_reflected
+
+
 _RECORDERS: dict = {}  # Function class -> its recorder
 
-# The operators learners use most, as the recorders themselves (self is `a`, other is `b`);
-# the reflected forms (2 * x) and the functions (exp, tanh, ...) come from `Operators`.
+# The operators and functions learners use most, as the recorders themselves (self is `a`,
+# other is `b`); the rest (**, leaky_relu) come from `Operators` and `Value._unary`.
 Value.__add__ = binary_recorder(ew.Add)
 Value.__sub__ = binary_recorder(ew.Sub)
 Value.__mul__ = binary_recorder(ew.Mul)
 Value.__truediv__ = binary_recorder(ew.Div)
+Value.__radd__ = reflected(Value.__add__)
+Value.__rsub__ = reflected(Value.__sub__)
+Value.__rmul__ = reflected(Value.__mul__)
+Value.__rtruediv__ = reflected(Value.__truediv__)
+Value.__neg__ = unary_recorder(ew.Neg)
+Value.__abs__ = Value.abs = unary_recorder(ew.Abs)
+Value.exp = unary_recorder(ew.Exp)
+Value.log = unary_recorder(ew.Log)
+Value.sqrt = unary_recorder(ew.Sqrt)
+Value.tanh = unary_recorder(ew.Tanh)
+Value.sigmoid = unary_recorder(ew.Sigmoid)
+Value.relu = unary_recorder(ew.ReLU)
 
 
 def _operand(x, fn) -> Value | float:

@@ -96,7 +96,10 @@ def backward_values(root: Node, seed: float) -> None:
                     continue
                 b = node._b
                 if b is NARY:
-                    _spread(node, node._a, fn.backward(node, grad), grad)
+                    if fn.backward_from_partials:  # a neuron's weighted sum: ā = ȳ·∂out/∂a
+                        _spread_partials(node, node._a, fn.partials(node), grad)
+                    else:
+                        _spread(node, node._a, fn.backward(node, grad), grad)
                     continue
                 if fn.backward_from_partials:
                     # an elementwise op on floats: ā = ȳ·∂out/∂a, as Elementwise.backward does
@@ -143,5 +146,17 @@ def _spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
         check_rule_result(ctx, inputs, grad, input_grads, False)
     for parent, g in zip(inputs, input_grads):  # a float input is a number operand: no grad
         if g is not None and type(parent) is not float and parent.requires_grad:
+            pending = parent._pending
+            parent._pending = g if pending is WAITING else pending + g
+
+
+def _spread_partials(ctx, inputs: tuple, partials: tuple, grad: float) -> None:
+    """Hand ȳ·∂out/∂a to each input a (what `Elementwise.backward` returns, without its tuple)."""
+    if type(partials) is not tuple or len(partials) != len(inputs):
+        _spread(ctx, inputs, ctx.fn.backward(ctx, grad), grad)  # let the check name the rule
+        return
+    for parent, d in zip(inputs, partials):  # inputs of a many-input op are all nodes
+        if d is not None and parent.requires_grad:
+            g = grad * d
             pending = parent._pending
             parent._pending = g if pending is WAITING else pending + g

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from operator import mul
 
-from ..autograd import Function
+from ..autograd import Elementwise
 
 
-class WeightedSum(Function):
+class WeightedSum(Elementwise):
     """b + Σᵢ wᵢ·xᵢ over inputs (w₁..wₙ, x₁..xₙ, b); d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1
 
     One node instead of 2n binary ones: the same numbers (summed in the same order as
-    `sum(wi*xi for ...) + b`) with far less bookkeeping per neuron.
+    `sum(wi*xi for ...) + b`) with far less bookkeeping per neuron. Not elementwise over
+    arrays, but like every `Elementwise` op its one rule is ∂out/∂input (`partials`), from
+    which backward and jvp both follow.
     """
 
     name = "Σw·x+b"
-    formulas_are_partials = True
     table_inputs = ("w₁", "w₂", "x₁", "x₂", "b")
 
     @classmethod
@@ -28,22 +29,12 @@ class WeightedSum(Function):
 
     @staticmethod
     def forward(ctx, *wxb):
-        n = (len(wxb) - 1) // 2
-        w, x, b = wxb[:n], wxb[n : 2 * n], wxb[-1]
+        n = len(wxb) // 2
         ctx.save_for_backward(*wxb)  # n = len(saved) // 2: no per-node attribute to store
-        return sum(map(mul, w, x), b)
+        return sum(map(mul, wxb[:n], wxb[n:-1]), wxb[-1])
 
     @staticmethod
-    def backward(ctx, grad):
-        saved = ctx.saved_tensors
+    def partials(ctx):
+        saved = ctx.saved_tensors  # (w₁..wₙ, x₁..xₙ, b)
         n = len(saved) // 2
-        w, x = saved[:n], saved[n : 2 * n]
-        return (*[grad * xi for xi in x], *[grad * wi for wi in w], grad)
-
-    @staticmethod
-    def jvp(ctx, *tangents):
-        saved = ctx.saved_tensors
-        n = len(saved) // 2
-        w, x = saved[:n], saved[n : 2 * n]
-        dw, dx, db = tangents[:n], tangents[n : 2 * n], tangents[-1]
-        return sum(map(mul, dw, x), db) + sum(map(mul, w, dx))
+        return (*saved[n:-1], *saved[:n], 1.0)
