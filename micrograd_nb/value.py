@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from operator import attrgetter
 
 from .autograd import Node, failure
 from .autograd.function import Context, OpRecord
@@ -231,18 +230,7 @@ class Value(Operators, OpRecord, Node):
 
     def _unary(self, fn, options: dict | None = None) -> Value:
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
-        if not options:
-            return unary_recorder(fn)(self)
-        if not modes.lean:
-            return fn.apply(self, **options) if options else fn.apply(self)
-        out = _recording(fn, self, UNARY)
-        try:
-            out.options = options  # shown in graph pictures, e.g. the exponent of x**2
-            data = fn.forward(out, self.data, **options)
-        except Exception as err:
-            failure.record_forward(err, out)
-            raise
-        return _recorded(out, data, (self,))
+        return unary_recorder(fn)(self, **options) if options else unary_recorder(fn)(self)
 
     # ---- display --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -252,8 +240,6 @@ class Value(Operators, OpRecord, Node):
 
 Value._front = Value
 _VALUES_ONLY = {Value}
-_requires_grad = attrgetter("requires_grad")
-_data_of = attrgetter("data")
 _new_value = object.__new__
 _next_number = next_sequence_number
 ONE_SAVED, NONE_SAVED, ALL_SAVED = Marker.ONE_SAVED, Marker.NONE_SAVED, Marker.ALL_SAVED
@@ -309,20 +295,22 @@ def binary_recorder(fn) -> Callable:
 
 
 def unary_recorder(fn) -> Callable:
-    """The function that records fn(x) on a Value, made once per operation (see
+    """The function that records fn(x, **options) on a Value, made once per operation (see
     `binary_recorder`): `Value.relu`, `Value.tanh` and the other functions *are* these."""
     recorder = _RECORDERS.get(fn)
     if recorder is not None:
         return recorder
 
-    def record(x) -> Value:
+    def record(x, **options) -> Value:
         if not modes.lean:
-            return fn.apply(x)
-        out = _new_value(Value)
-        out.fn, out._a, out._b = fn, x, UNARY
-        out._saved_b, out._seq = NONE_SAVED, _next_number()
+            return fn.apply(x, **options)
+        out = _recording(fn, x, UNARY)
         try:
-            out.data = fn.forward(out, x.data)
+            if options:  # forward's keyword arguments, e.g. the exponent of x**2
+                out.options = options  # shown in graph pictures
+                out.data = fn.forward(out, x.data, **options)
+            else:
+                out.data = fn.forward(out, x.data)
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
             failure.record_forward(err, out)
             raise
@@ -406,18 +394,6 @@ def _recording(fn, a, b) -> Value:
     out._b = b
     out._saved_b = NONE_SAVED
     out._seq = _next_number()
-    return out
-
-
-def _recorded(out: Value, data: float, inputs) -> Value:
-    """The node `_recording` began, with its data and the flags of an output node."""
-    out.data = data
-    out.grad = 0.0
-    out._pending = None
-    if any(map(_requires_grad, inputs)):
-        out.requires_grad = True
-    else:
-        _forget_op(out)
     return out
 
 
