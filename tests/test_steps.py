@@ -193,6 +193,17 @@ def test_formulas_get_parentheses_only_where_a_product_needs_them():
     assert rules["b"] == "∂out/∂b = ∂out/∂d · (-1) = 0.25 · (-1) = -0.25"
 
 
+def test_a_negative_constant_in_a_formula_is_one_factor():
+    b = mg.Value(4.0, label="b")
+    z = -2 / b  # ∂z/∂b = -a/b² with a = -2: 2/16
+    z.label = "z"
+    assert mg.backward_steps(z).rules_by_name["b"] == "∂z/∂b = ∂z/∂z · (-(-2)/b²) = 1 · 0.125 = 0.125"
+    a = mg.Value(3.0, label="a")
+    y = a / -2.0
+    y.label = "y"
+    assert mg.backward_steps(y).rules_by_name["a"] == "∂y/∂a = ∂y/∂y · 1/(-2) = 1 · (-0.5) = -0.5"
+
+
 # ---- every rule against the operations' formulas ------------------------------------------------
 
 

@@ -18,6 +18,8 @@ def local_formula(child: Node, index: int, names: Sequence[str], out: str) -> st
     ctx = child._ctx
     if ctx is None or not ctx.fn.formulas_are_partials:
         return None
+    # a negative constant reads as one factor: -(-2)/b², not --2/b²; 1/(-2), not 1/-2
+    names = [f"({name})" if name.startswith("-") else name for name in names]
     return ctx.fn.formula(index, names, out, getattr(ctx, "options", None) or {})
 
 
