@@ -55,7 +55,12 @@ def value_order(root: Node) -> list:
                     a._pending = WAITING
                     push(a)
                     found(a)
-                if b is not UNARY and type(b) is not float and b._pending is None and b.requires_grad:
+                if (
+                    b is not UNARY
+                    and type(b) is not float
+                    and b._pending is None
+                    and b.requires_grad
+                ):
                     b._pending = WAITING
                     push(b)
                     found(b)

@@ -158,7 +158,9 @@ def test_backward_rule_returning_a_wrong_shape_is_explained():
             return np.ones(2)
 
     x = mg.Tensor(np.ones(3), requires_grad=True)
-    with pytest.raises(ValueError, match=r"wrongshape.backward returned a gradient of shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"wrongshape.backward returned a gradient of shape \(2,\)"
+    ):
         WrongShape.apply(x).sum().backward()
 
 

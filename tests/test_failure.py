@@ -214,9 +214,7 @@ def test_a_broadcast_error_carries_the_graph_with_the_explained_message(needs_gr
     a = mg.Tensor(np.ones((3, 4)), requires_grad=needs_grad, label="a")
     b = mg.Tensor(np.ones((5,)), label="b")
     h = a.tanh()
-    with pytest.raises(
-        ValueError, match=r"shapes \(3, 4\) and \(5,\) cannot be broadcast"
-    ) as info:
+    with pytest.raises(ValueError, match=r"shapes \(3, 4\) and \(5,\) cannot be broadcast") as info:
         h + b
     record = failure_of(info.value)
     assert record.op == "+" and record.phase == "forward"

@@ -197,7 +197,9 @@ def test_a_negative_constant_in_a_formula_is_one_factor():
     b = mg.Value(4.0, label="b")
     z = -2 / b  # ∂z/∂b = -a/b² with a = -2: 2/16
     z.label = "z"
-    assert mg.backward_steps(z).rules_by_name["b"] == "∂z/∂b = ∂z/∂z · (-(-2)/b²) = 1 · 0.125 = 0.125"
+    assert (
+        mg.backward_steps(z).rules_by_name["b"] == "∂z/∂b = ∂z/∂z · (-(-2)/b²) = 1 · 0.125 = 0.125"
+    )
     a = mg.Value(3.0, label="a")
     y = a / -2.0
     y.label = "y"

@@ -54,5 +54,3 @@ def _analytical_jacobian(outputs: tuple, inputs: tuple, j: int) -> list:
                 )
             jac[i].reshape(rows, -1)[r] = np.asarray(g, dtype=np.float64).ravel()
     return jac
-
-

@@ -106,5 +106,3 @@ def _shape_hints(outputs: tuple) -> list[str]:
                     f"{tuple(node.shape)}); a gradient must have its input's shape."
                 )
     return hints
-
-

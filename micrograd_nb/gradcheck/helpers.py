@@ -124,5 +124,3 @@ def _name_input(i: int, x: Any) -> str:
 
 def _fmt_index(index: tuple) -> str:
     return "()" if index == () else str(tuple(int(i) for i in index))
-
-

@@ -121,5 +121,3 @@ def numerical_grad(
         is_scalar_input = not isinstance(x.data if isinstance(x, Node) else x, np.ndarray)
         result.append(float(g[0]) if is_scalar_input else g.reshape(base.shape))
     return tuple(result)
-
-

@@ -1,8 +1,9 @@
 import numpy as np
 
 
-def update_scale(scale, growth_tracker, found_inf, growth_factor=2.0, backoff_factor=0.5,
-                 growth_interval=2000):
+def update_scale(
+    scale, growth_tracker, found_inf, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000
+):
     if found_inf:
         return scale * backoff_factor, 0
     growth_tracker += 1
