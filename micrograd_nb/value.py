@@ -372,7 +372,9 @@ def _operand(x, fn) -> Value | float:
         )
     if type(x) is float:
         return x
-    return Value._constant(x, fn.name).data
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return Value._constant(x, fn.name)  # raises: says what cannot be combined with a Value
 
 
 def _operand_and_data(x, fn) -> tuple:
