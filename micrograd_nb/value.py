@@ -218,15 +218,8 @@ class Value(Operators, OpRecord, Node):
         except Exception as err:
             failure.record_forward(err, out)
             raise
-        out.grad = 0.0
-        out._pending = None
-        for x in inputs:
-            if x.requires_grad:
-                out.requires_grad = True
-                break
-        else:
-            _forget_op(out)
-        return out
+        # a neuron's first input is a weight: most calls stop there
+        return _finished(out, inputs[0].requires_grad or any(x.requires_grad for x in inputs))
 
     def _unary(self, fn, options: dict | None = None) -> Value:
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
@@ -288,10 +281,7 @@ def binary_recorder(fn) -> Callable:
             _forget_op(out)
         return out
 
-    record.__name__ = record.__qualname__ = f"record_{fn.__name__}"
-    record.__doc__ = fn.__doc__
-    _RECORDERS[fn] = record
-    return record
+    return _kept_as_recorder(fn, record)
 
 
 def unary_recorder(fn) -> Callable:
@@ -314,14 +304,13 @@ def unary_recorder(fn) -> Callable:
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
             failure.record_forward(err, out)
             raise
-        out.grad = 0.0
-        out._pending = None
-        if x.requires_grad:
-            out.requires_grad = True
-        else:
-            _forget_op(out)
-        return out
+        return _finished(out, x.requires_grad)
 
+    return _kept_as_recorder(fn, record)
+
+
+def _kept_as_recorder(fn, record: Callable) -> Callable:
+    """`record` named after fn's class, with its docstring, and kept as fn's one recorder."""
     record.__name__ = record.__qualname__ = f"record_{fn.__name__}"
     record.__doc__ = fn.__doc__
     _RECORDERS[fn] = record
@@ -396,6 +385,17 @@ def _recording(fn, a, b) -> Value:
     out._b = b
     out._saved_b = NONE_SAVED
     out._seq = _next_number()
+    return out
+
+
+def _finished(out: Value, requires_grad: bool) -> Value:
+    """The node `_recording` began, its data computed: the flags of an output node."""
+    out.grad = 0.0
+    out._pending = None
+    if requires_grad:
+        out.requires_grad = True
+    else:
+        _forget_op(out)
     return out
 
 
