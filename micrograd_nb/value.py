@@ -232,7 +232,6 @@ class Value(Operators, OpRecord, Node):
 
 
 Value._front = Value
-_VALUES_ONLY = {Value}
 _new_value = object.__new__
 _next_number = next_sequence_number
 ONE_SAVED, NONE_SAVED, ALL_SAVED = Marker.ONE_SAVED, Marker.NONE_SAVED, Marker.ALL_SAVED
@@ -254,7 +253,6 @@ def binary_recorder(fn) -> Callable:
         return recorder
 
     def record(a, b) -> Value:
-        # a plain number stays a float here (no node until someone asks for the inputs)
         if type(a) is Value:
             x = a.data
         else:
@@ -350,26 +348,20 @@ Value.sigmoid = unary_recorder(ew.Sigmoid)
 Value.relu = unary_recorder(ew.ReLU)
 
 
-def _operand(x, fn) -> Value | float:
-    """x as an operand: a Value itself, or a plain number as a float (checked)."""
+def _operand_and_data(x, fn) -> tuple:
+    """x as an operand and the float it computes with: a Value and its data, or a number
+    twice, as a float (a number stays a float: no node until someone asks for the inputs)."""
+    if isinstance(x, Value):
+        return x, x.data
     if isinstance(x, Node):
-        if isinstance(x, Value):
-            return x
         raise TypeError(
             f"{fn.name}: cannot combine a Value with a {type(x).__name__}; "
             "use Value for scalars or Tensor for arrays, not both in one expression"
         )
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real):
-        return float(x)
-    return Value._constant(x, fn.name)  # raises: says what cannot be combined with a Value
-
-
-def _operand_and_data(x, fn) -> tuple:
-    """x as an operand (a Value, or a number as a float) and the float it computes with."""
-    operand = _operand(x, fn)
-    return operand, (operand if type(operand) is float else operand.data)
+    if not isinstance(x, numbers.Real):
+        Value._constant(x, fn.name)  # raises: says what cannot be combined with a Value
+    x = float(x)
+    return x, x
 
 
 def _constant_node(x: float) -> Value:
