@@ -47,6 +47,7 @@ _REBIAS = (-(112 << 23) + 0xFFF) % 2**32  # exponent 127 -> 15, plus the roundin
 
 
 _local = threading.local()
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 
 
 def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -55,8 +56,11 @@ def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
     Temporaries are the bulk of float16 work, and a fresh array's memory pages cost more to
     fault in than the arithmetic itself; reusing a few buffers avoids that.
     """
-    buffers = _local.__dict__.setdefault("buffers", {})
-    key = (name, tuple(shape), np.dtype(dtype))
+    try:
+        buffers = _local.buffers
+    except AttributeError:
+        buffers = _local.buffers = {}
+    key = (name, tuple(shape), dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
     buf = buffers.get(key)
     if buf is None:
         if len(buffers) >= 64:  # many shapes seen: start over rather than grow without bound
@@ -155,35 +159,41 @@ def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
 
     With `scratch_name`, the result is written to that reusable work array (for temporaries).
     """
-    h = np.asarray(h)
-    if h.dtype != np.float16:
+    if type(h) is not np.ndarray:
+        h = np.asarray(h)
+    if h.dtype is not _FLOAT16 and h.dtype != _FLOAT16:
         return h.astype(np.float32, copy=False)
-    if h.ndim == 2 and h.flags.f_contiguous and not h.flags.c_contiguous:
-        return to_float32(h.T, scratch_name).T  # a transposed matrix: convert in memory order
+    if not h.flags.c_contiguous:
+        if h.ndim == 2 and h.flags.f_contiguous:  # a transposed matrix: convert in memory order
+            return to_float32(h.T, scratch_name).T
+        h = np.ascontiguousarray(h)
     if scratch_name is None:
-        out = np.empty(h.shape, np.float32)
+        out = np.empty(h.shape, _FLOAT32)
     else:
-        out = scratch(scratch_name, h.shape, np.float32)
+        out = scratch(scratch_name, h.shape, _FLOAT32)
     kernels = _compiled_kernels()
     if kernels is None:  # table lookup on the 16 bits
         return FLOAT16_TO_FLOAT32.take(h.view(np.uint16), out=out)
-    kernels.widen(np.ascontiguousarray(h).view(np.uint16).reshape(-1), out.reshape(-1))
+    kernels.widen(h.view(np.uint16).reshape(-1), out.reshape(-1))
     return out
 
 
 def to_float16(a: np.ndarray) -> np.ndarray:
     """a rounded to float16 (nearest, ties to even), bit for bit as `a.astype(np.float16)`."""
-    a = np.asarray(a)
-    if a.dtype != np.float32:  # float64 must round once, from float64: NumPy's own cast
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    if a.dtype is not _FLOAT32 and a.dtype != _FLOAT32:
+        # float64 must round once, from float64: NumPy's own cast
         with np.errstate(over="ignore"):  # beyond 65504 -> inf, as on a GPU
             return a.astype(np.float16)
-    if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
-        return to_float16(a.T).T
-    a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes a 0-d array 1-d)
+    if not a.flags.c_contiguous:
+        if a.ndim == 2 and a.flags.f_contiguous:
+            return to_float16(a.T).T
+        a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
     kernels = _compiled_kernels()
     if kernels is None:
         return _to_float16_numpy(a)
-    out = np.empty(a.shape, np.float16)
+    out = np.empty(a.shape, _FLOAT16)
     kernels.narrow(a.reshape(-1), out.view(np.uint16).reshape(-1))
     return out
 
@@ -222,8 +232,9 @@ _KERNEL_OPS = {np.add: "ADD", np.subtract: "SUBTRACT", np.multiply: "MULTIPLY"}
 def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """ufunc(a, b) for float16 a, b exactly as NumPy gives it: in float32, rounded once."""
     kernels = _compiled_kernels()
-    if kernels is not None and ufunc in _KERNEL_OPS:
-        result = _compiled_binary(kernels, getattr(kernels, _KERNEL_OPS[ufunc]), a, b)
+    op = _KERNEL_OPS.get(ufunc)
+    if kernels is not None and op is not None:
+        result = _compiled_binary(kernels, getattr(kernels, op), a, b)
         if result is not None:
             return result
     if has_nan(a) or has_nan(b):
@@ -240,26 +251,32 @@ def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _compiled_binary(kernels, op: int, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """a (op) b by one compiled pass when b has a's shape or is a row broadcast over a (a bias);
     None for other shapes, or when a NaN is involved (then NumPy decides which NaN survives)."""
-    if a.size == 0 or b.ndim == 0 or b.ndim > a.ndim:
+    a_shape, b_shape = a.shape, b.shape
+    if not b_shape or len(b_shape) > len(a_shape) or a.size == 0:
         return None
-    if a.shape == b.shape:
+    if a_shape == b_shape:
         rows = 1  # both as one long row
-    elif b.size == a.shape[-1] == b.shape[-1]:  # (m,) or (1, m) against (..., m)
-        rows = a.size // a.shape[-1]
+    elif b.size == a_shape[-1] == b_shape[-1]:  # (m,) or (1, m) against (..., m)
+        rows = a.size // a_shape[-1]
     else:
         return None
-    out = np.empty(a.shape, np.float16)
-    a_rows, out_rows = (np.ascontiguousarray(x).view(np.uint16).reshape(rows, -1) for x in (a, out))
-    b_row = np.ascontiguousarray(b).view(np.uint16).reshape(1, -1)
-    return out if kernels.binary(op, a_rows, b_row, out_rows) else None
+    out = np.empty(a_shape, _FLOAT16)
+    a_rows = _contiguous(a).view(np.uint16).reshape(rows, -1)
+    b_row = _contiguous(b).view(np.uint16).reshape(1, -1)
+    done = kernels.binary(op, a_rows, b_row, out.view(np.uint16).reshape(rows, -1))
+    return out if done else None
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for float16 a, b: float32 products and sums (BLAS), the result rounded once."""
-    if np.ndim(a) != 2 or np.ndim(b) != 2:  # 1-D and batched operands: plain temporaries
+    if a.ndim != 2 or b.ndim != 2:  # 1-D and batched operands: plain temporaries
         return to_float16(np.matmul(to_float32(a), to_float32(b)))
     a32, b32 = to_float32(a, "a"), to_float32(b, "b")
-    out = scratch("result", (a32.shape[0], b32.shape[1]), np.float32)
+    out = scratch("result", (a32.shape[0], b32.shape[1]), _FLOAT32)
     return to_float16(np.matmul(a32, b32, out=out))
 
 
@@ -267,8 +284,8 @@ def relu(h: np.ndarray) -> np.ndarray:
     """np.maximum(h, 0) for float16 h, on its bits: keep h >= -0 and NaN, else +0."""
     kernels = _compiled_kernels()
     if kernels is not None:
-        h = np.ascontiguousarray(h)
-        out = np.empty(h.shape, np.float16)
+        h = _contiguous(h)
+        out = np.empty(h.shape, _FLOAT16)
         kernels.relu(h.view(np.uint16).reshape(-1), out.view(np.uint16).reshape(-1))
         return out
     bits = h.view(np.uint16)
