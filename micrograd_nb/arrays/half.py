@@ -60,7 +60,7 @@ def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
         buffers = _local.buffers
     except AttributeError:
         buffers = _local.buffers = {}
-    key = (name, tuple(shape), dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
+    key = (name, shape, dtype)  # (np.float32 and np.dtype(np.float32) name two buffers)
     buf = buffers.get(key)
     if buf is None:
         if len(buffers) >= 64:  # many shapes seen: start over rather than grow without bound
@@ -242,7 +242,7 @@ def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # happens to use: let NumPy decide (slowly) in that rare case
         return ufunc(a, b)
     shape = np.broadcast_shapes(a.shape, b.shape)
-    out = scratch("result", shape, np.float32)
+    out = scratch("result", shape, _FLOAT32)
     with np.errstate(invalid="ignore", over="ignore"):  # NumPy's float16 loops don't warn either
         ufunc(to_float32(a, "a"), to_float32(b, "b"), out=out)
     return to_float16(out)
