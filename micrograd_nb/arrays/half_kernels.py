@@ -1,4 +1,5 @@
-"""Compiled float16 kernels (Numba): conversions and the elementwise ops of `HalfArray`.
+"""Compiled float16 kernels (Numba): conversions, the elementwise ops of `HalfArray`, and
+`GradScaler`'s unscaling pass over the float32 gradients.
 
 A CPU with half-precision instructions converts 16 floats per instruction, but NumPy's casts
 convert one element at a time (1.6-2.5 ns each). These loops do the same bit arithmetic as
@@ -141,3 +142,15 @@ def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
                 result = x * y
             out_row[j] = float_to_half(result)
     return not nan_seen
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def unscale(grad_bits: np.ndarray, factor: np.float32, out: np.ndarray) -> bool:
+    """out = grad * factor for float32 grad (passed as its uint32 bits); True when every element
+    of grad is finite (no exponent bits all ones: inf and NaN), found in the same pass."""
+    non_finite = np.uint32(0)
+    for i in range(grad_bits.size):
+        bits = grad_bits[i]
+        non_finite |= np.uint32((bits & np.uint32(0x7F800000)) == np.uint32(0x7F800000))
+        out[i] = np.uint32(bits).view(np.float32) * factor
+    return non_finite == np.uint32(0)
