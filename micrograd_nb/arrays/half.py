@@ -35,6 +35,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +49,7 @@ _REBIAS = (-(112 << 23) + 0xFFF) % 2**32  # exponent 127 -> 15, plus the roundin
 
 _local = threading.local()
 _FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
+_BOOL = np.dtype(np.bool_)
 
 
 def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -342,3 +344,29 @@ def unscaled(grad: np.ndarray, factor: float) -> tuple[np.ndarray, bool]:
             return out, bool(finite)
     finite = not grad.size or bool(np.isfinite(grad.min()) and np.isfinite(grad.max()))
     return np.multiply(grad, np.asarray(factor, dtype=grad.dtype), dtype=grad.dtype), finite
+
+
+_MASKED_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def product(grad: Any, partial: Any) -> Any:
+    """grad * partial, the chain rule's product; a float gradient times a boolean mask of its
+    shape (relu's derivative) in one compiled pass, with NumPy's bits."""
+    if (
+        type(partial) is np.ndarray
+        and partial.dtype is _BOOL
+        and type(grad) is np.ndarray
+        and grad.shape == partial.shape
+        and grad.size >= 1024  # smaller arrays: NumPy is quicker than a compiled call
+        and grad.dtype in _MASKED_FLOATS
+        and grad.flags.c_contiguous
+        and partial.flags.c_contiguous
+    ):
+        kernels = _compiled_kernels()
+        if kernels is not None:
+            out = np.empty(grad.shape, grad.dtype)
+            kernels.mask_product(
+                grad.reshape(-1), partial.view(np.uint8).reshape(-1), out.reshape(-1)
+            )
+            return out
+    return grad * partial

@@ -1,5 +1,5 @@
-"""Compiled float16 kernels (Numba): conversions, the elementwise ops of `HalfArray`, and
-`GradScaler`'s unscaling pass over the float32 gradients.
+"""Compiled float16 kernels (Numba): conversions, the elementwise ops of `HalfArray`, and two
+passes over float32/float64 gradients: `GradScaler`'s unscaling and relu's masked gradient.
 
 A CPU with half-precision instructions converts 16 floats per instruction, but NumPy's casts
 convert one element at a time (1.6-2.5 ns each). These loops do the same bit arithmetic as
@@ -154,3 +154,11 @@ def unscale(grad_bits: np.ndarray, factor: np.float32, out: np.ndarray) -> bool:
         non_finite |= np.uint32((bits & np.uint32(0x7F800000)) == np.uint32(0x7F800000))
         out[i] = np.uint32(bits).view(np.float32) * factor
     return non_finite == np.uint32(0)
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def mask_product(grad: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
+    """out = grad * mask for a float grad and a boolean mask (as uint8), as NumPy multiplies
+    them, in one pass (NumPy converts the mask to floats in a buffered loop first)."""
+    for i in range(grad.size):
+        out[i] = grad[i] * mask[i]

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
+from ..arrays.half import product
 from . import anomaly as _anomaly
 from . import failure as _failure
 from .graph import Node
@@ -351,7 +352,7 @@ class Elementwise(Function):
     def backward(cls, ctx: Context, grad: Any) -> Any:
         partials = cls.partials(ctx)
         if type(partials) is not tuple:
-            return grad * partials
+            return product(grad, partials)  # grad * partials (a boolean mask: one pass)
         if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
             need_a, need_b = ctx.needs_input_grad
             da, db = partials
