@@ -24,7 +24,10 @@ The functions here give *bit for bit* the same results, with whole-array integer
   rounding), with the fast conversions; `relu` and its mask work on the 16 bits directly.
 
 These functions take and return plain ndarrays; `HalfArray` (`half_array`) is the float16 data
-whose operators call them.
+whose operators call them. Two passes over float32 (or float64) gradients live here too, as they
+serve the same training step: `unscaled` (GradScaler's division by the loss scale and its
+inf/NaN check) and `product` (an elementwise rule's ȳ·∂out/∂x when ∂out/∂x is a boolean mask,
+relu's derivative), each one compiled pass where NumPy takes two or three.
 
 With the optional `numba` package, both conversions run as compiled loops over the same bit
 formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off.
