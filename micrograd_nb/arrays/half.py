@@ -26,8 +26,8 @@ The functions here give *bit for bit* the same results, with whole-array integer
 These functions take and return plain ndarrays; `HalfArray` (`half_array`) is the float16 data
 whose operators call them. Two passes over float32 (or float64) gradients live here too, as they
 serve the same training step: `unscaled` (GradScaler's division by the loss scale and its
-inf/NaN check) and `product` (an elementwise rule's ȳ·∂out/∂x when ∂out/∂x is a boolean mask,
-relu's derivative), each one compiled pass where NumPy takes two or three.
+inf/NaN check) and `mask_product` (an elementwise rule's ȳ·∂out/∂x when ∂out/∂x is a
+boolean mask, relu's derivative), each one compiled pass where NumPy takes two or three.
 
 With the optional `numba` package, both conversions run as compiled loops over the same bit
 formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off.
@@ -52,7 +52,6 @@ _REBIAS = (-(112 << 23) + 0xFFF) % 2**32  # exponent 127 -> 15, plus the roundin
 
 _local = threading.local()
 _FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
-_BOOL = np.dtype(np.bool_)
 
 
 def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -352,24 +351,20 @@ def unscaled(grad: np.ndarray, factor: float) -> tuple[np.ndarray, bool]:
 _MASKED_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def product(grad: Any, partial: Any) -> Any:
-    """grad * partial, the chain rule's product; a float gradient times a boolean mask of its
-    shape (relu's derivative) in one compiled pass, with NumPy's bits."""
+def mask_product(grad: Any, mask: np.ndarray) -> Any:
+    """grad * mask for a boolean mask (relu's derivative): for a float gradient of the mask's
+    shape, one compiled pass with NumPy's bits (NumPy first converts the mask to floats)."""
     if (
-        type(partial) is np.ndarray
-        and partial.dtype is _BOOL
-        and type(grad) is np.ndarray
-        and grad.shape == partial.shape
+        type(grad) is np.ndarray
+        and grad.shape == mask.shape
         and grad.size >= 1024  # smaller arrays: NumPy is quicker than a compiled call
         and grad.dtype in _MASKED_FLOATS
         and grad.flags.c_contiguous
-        and partial.flags.c_contiguous
+        and mask.flags.c_contiguous
     ):
         kernels = _compiled_kernels()
         if kernels is not None:
             out = np.empty(grad.shape, grad.dtype)
-            kernels.mask_product(
-                grad.reshape(-1), partial.view(np.uint8).reshape(-1), out.reshape(-1)
-            )
+            kernels.mask_product(grad.reshape(-1), mask.view(np.uint8).reshape(-1), out.reshape(-1))
             return out
-    return grad * partial
+    return grad * mask
