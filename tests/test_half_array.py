@@ -53,6 +53,22 @@ def test_relu_its_mask_and_the_masked_gradient_are_numpys(a, keep):
             assert_same_bits(got, h * mask.astype(np.float16))
 
 
+@settings(
+    deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    h=hnp.arrays(np.uint16, st.tuples(st.integers(1, 70), st.integers(1, 12))),
+    axes=st.sampled_from([(0,), (1,), (0, 1)]),
+)
+def test_float16_sums_accumulate_in_float32_as_numpy_does(h, axes):
+    h = h.view(np.float16)
+    h = np.where(np.isnan(h), np.float16(1), h)  # (which NaN survives NaN + NaN is NumPy's)
+    with np.errstate(all="ignore"):
+        expected = h.astype(np.float32).sum(axis=axes, keepdims=True)
+        got = half.sum_in_float32(h, axes)
+    assert_same_bits(got, expected)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_a_float_gradient_times_a_boolean_mask_is_numpys_product(dtype):
     rng = np.random.default_rng(5)

@@ -275,6 +275,24 @@ def _contiguous(a: np.ndarray) -> np.ndarray:
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
+def sum_in_float32(h: np.ndarray, axes: tuple) -> np.ndarray:
+    """The sums of float16 h over `axes` (keepdims), accumulated in float32: NumPy's float32
+    sum of h widened, bit for bit; a bias gradient's rows are summed without the float32 copy."""
+    kernels = _compiled_kernels()
+    if (
+        kernels is not None
+        and axes == (0,)
+        and h.ndim == 2
+        and h.shape[0]
+        and h.shape[1] > 1  # a single column: NumPy sums it pairwise, in another order
+        and h.flags.c_contiguous
+    ):
+        out = np.empty((1, h.shape[1]), _FLOAT32)
+        kernels.column_sums(h.view(np.uint16), out.reshape(-1))
+        return out
+    return to_float32(h, "sum").sum(axis=axes, keepdims=True)
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for float16 a, b: float32 products and sums (BLAS), the result rounded once."""
     if a.ndim != 2 or b.ndim != 2:  # 1-D and batched operands: plain temporaries

@@ -162,3 +162,14 @@ def mask_product(grad: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
     them, in one pass (NumPy converts the mask to floats in a buffered loop first)."""
     for i in range(grad.size):
         out[i] = grad[i] * mask[i]
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def column_sums(h: np.ndarray, out: np.ndarray) -> None:
+    """out = the float32 sums of the columns of float16 bits h (rows x columns), row after row,
+    the order of NumPy's float32 sum over axis 0 (it starts from the first row)."""
+    for j in range(h.shape[1]):
+        out[j] = half_to_float(h[0, j])
+    for i in range(1, h.shape[0]):
+        for j in range(h.shape[1]):
+            out[j] += half_to_float(h[i, j])
