@@ -246,10 +246,10 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
         return self._binary(ew.Pow, self, exponent)
 
     def __matmul__(self, other):
-        return linalg.MatMul.apply(self, other)
+        return self._binary(linalg.MatMul, self, other)
 
     def __rmatmul__(self, other):
-        return linalg.MatMul.apply(other, self)
+        return self._binary(linalg.MatMul, other, self)
 
     # Comparisons give constant boolean tensors (no gradient flows through a comparison).
     def __lt__(self, other):

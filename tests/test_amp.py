@@ -7,6 +7,7 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.amp import GradScaler, autocast, count_underflow
+from micrograd_nb.arrays import half
 from micrograd_nb.arrays.half_array import HalfArray, as_half
 from micrograd_nb.nn import functional as F
 from micrograd_nb.primitives.cast import Cast
@@ -315,6 +316,31 @@ def test_call_order_errors():
         scaler.unscale_(object())
     with pytest.raises(ValueError):
         GradScaler(backoff_factor=2.0)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unscale_in_one_pass_gives_numpys_product_and_finds_every_inf_and_nan(order, dtype):
+    rng = np.random.default_rng(3)
+    grads = [np.asarray(rng.standard_normal((33, 17)) * 1e4, dtype=dtype, order=order)]
+    for bad in (np.inf, -np.inf, np.nan, -np.nan):
+        g = grads[0].copy(order=order)
+        g.reshape(-1, order="A")[rng.integers(g.size)] = bad
+        grads.append(g)
+    subnormal = np.finfo(np.float32).smallest_normal / 8
+    grads.append(np.full((5, 3), subnormal, dtype=dtype, order=order))
+    for grad in grads:
+        product, finite = half.unscaled(grad, 1 / 3.0)  # not a power of two: rounds
+        previous = half.use_compiled(False)
+        try:
+            expected, expected_finite = half.unscaled(grad, 1 / 3.0)
+        finally:
+            half.use_compiled(previous)
+        assert finite == expected_finite == bool(np.isfinite(grad).all())
+        np.testing.assert_array_equal(
+            product.view(f"u{grad.itemsize}"), expected.view(f"u{grad.itemsize}")
+        )
+        assert product.dtype == grad.dtype and product.flags.f_contiguous == grad.flags.f_contiguous
 
 
 def test_unscale_before_step_divides_once():

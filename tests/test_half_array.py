@@ -16,6 +16,7 @@ from test_half import EVERY_HALF, assert_same_bits, conversions  # noqa: F401
 
 import micrograd_nb as mg
 from micrograd_nb.amp import autocast
+from micrograd_nb.arrays import half
 from micrograd_nb.arrays.half_array import HalfArray, as_half, to_half
 from micrograd_nb.autograd import Elementwise, Function, Linear
 
@@ -50,6 +51,41 @@ def test_relu_its_mask_and_the_masked_gradient_are_numpys(a, keep):
         np.testing.assert_array_equal(as_half(h) > 0, h > 0)
         for got in (as_half(h) * mask, mask * as_half(h)):  # relu's backward: ȳ·[x > 0]
             assert_same_bits(got, h * mask.astype(np.float16))
+
+
+@settings(
+    deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    h=hnp.arrays(np.uint16, st.tuples(st.integers(1, 70), st.integers(1, 12))),
+    axes=st.sampled_from([(0,), (1,), (0, 1)]),
+)
+def test_float16_sums_accumulate_in_float32_as_numpy_does(h, axes):
+    h = h.view(np.float16)
+    h = np.where(np.isnan(h), np.float16(1), h)  # (which NaN survives NaN + NaN is NumPy's)
+    with np.errstate(all="ignore"):
+        expected = h.astype(np.float32).sum(axis=axes, keepdims=True)
+        got = half.sum_in_float32(h, axes)
+    assert_same_bits(got, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_float_gradient_times_a_boolean_mask_is_numpys_product(dtype):
+    rng = np.random.default_rng(5)
+    grad = rng.standard_normal((64, 48)).astype(dtype)  # big enough for the compiled pass
+    grad.reshape(-1)[:8] = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-40, -1e-300]
+    mask = rng.random(grad.shape) > 0.5
+    mask.reshape(-1)[:8] = [False, True, False, True, False, True, False, False]
+    with np.errstate(invalid="ignore"):  # inf * 0
+        expected = grad * mask
+        got = half.mask_product(grad, mask)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
+    # relu's backward is this product: x̄ = ȳ·[x > 0]
+    x = mg.Tensor(rng.standard_normal(grad.shape).astype(dtype), requires_grad=True)
+    seed = rng.standard_normal(grad.shape).astype(dtype)
+    mg.nn.functional.relu(x).backward(seed)
+    np.testing.assert_array_equal(x.grad, seed * (x.data > 0))
 
 
 def test_a_mask_block_is_reused_only_once_no_mask_refers_to_it():

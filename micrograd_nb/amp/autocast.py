@@ -63,24 +63,32 @@ class _Policy:
         self.dtype = dtype
 
     def __call__(self, fn: type, nodes: tuple) -> tuple:
-        if fn.autocast == "float16":  # the op's own class says it runs in low precision
+        runs_in = fn.autocast
+        if runs_in == "float16":  # the op's own class says it runs in low precision
             return fn, _cast_floats(nodes, self.dtype)
-        if fn.autocast == "float32":  # the op's own class says it needs float32
-            return fn, _cast_floats(nodes, np.dtype(np.float32), only_from=self.dtype)
-        if len(nodes) > 1 and any(_is_array_of(x, self.dtype) for x in nodes):
-            # a bias (or another parameter) combined with float16 activations: cast it down
-            nodes = tuple(
-                Cast.apply(x, dtype=self.dtype) if _is_float32_parameter(x) else x for x in nodes
-            )
+        if runs_in == "float32":  # the op's own class says it needs float32
+            return fn, _cast_floats(nodes, _FLOAT32, only_from=self.dtype)
+        if len(nodes) > 1:
+            for x in nodes:
+                if _is_array_of(x, self.dtype):
+                    # a bias (or another parameter) combined with float16 activations: cast it
+                    return fn, tuple(
+                        Cast.apply(x, dtype=self.dtype) if _is_float32_parameter(x) else x
+                        for x in nodes
+                    )
         return fn, nodes
 
 
 def _is_array_of(x: Node, dtype: np.dtype) -> bool:
-    return isinstance(x.data, np.ndarray) and x.data.dtype == dtype
+    data = x.data
+    return isinstance(data, np.ndarray) and data.dtype == dtype
 
 
 def _is_float32_parameter(x: Node) -> bool:
-    return x.is_leaf and x.requires_grad and _is_array_of(x, np.dtype(np.float32))
+    return x.is_leaf and x.requires_grad and _is_array_of(x, _FLOAT32)
+
+
+_FLOAT32 = np.dtype(np.float32)
 
 
 class autocast(contextlib.ContextDecorator):

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arrays import half
 from ..autograd import Node
 
 _READY, _UNSCALED, _STEPPED = "ready", "unscaled", "stepped"
@@ -36,11 +37,6 @@ def _parameters(optimizer: Any) -> list:
         f"GradScaler: cannot find parameters in {type(optimizer).__name__}; pass an optimizer "
         "with `param_groups` (like mg.optim.SGD) or with a `params` list"
     )
-
-
-def _all_finite(grad: np.ndarray) -> bool:
-    """No inf or NaN in grad? (min and max propagate NaN and reach ±inf: two passes, no copy)"""
-    return bool(np.isfinite(grad.min()) and np.isfinite(grad.max()))
 
 
 class GradScaler:
@@ -104,11 +100,9 @@ class GradScaler:
         for p in _parameters(optimizer):
             if p.grad is None:
                 continue
-            grad = np.asarray(p.grad)
-            if grad.size and not _all_finite(grad):
-                found_inf = True
             # A new array, not `*=`: two parameters may share one gradient array.
-            p.grad = np.multiply(grad, np.asarray(inv_scale, dtype=grad.dtype), dtype=grad.dtype)
+            p.grad, finite = half.unscaled(np.asarray(p.grad), inv_scale)
+            found_inf = found_inf or not finite
         state["found_inf"] = found_inf
         state["stage"] = _UNSCALED
 

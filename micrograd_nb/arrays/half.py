@@ -24,7 +24,10 @@ The functions here give *bit for bit* the same results, with whole-array integer
   rounding), with the fast conversions; `relu` and its mask work on the 16 bits directly.
 
 These functions take and return plain ndarrays; `HalfArray` (`half_array`) is the float16 data
-whose operators call them.
+whose operators call them. Two passes over float32 (or float64) gradients live here too, as they
+serve the same training step: `unscaled` (GradScaler's division by the loss scale and its
+inf/NaN check) and `mask_product` (an elementwise rule's ȳ·∂out/∂x when ∂out/∂x is a
+boolean mask, relu's derivative), each one compiled pass where NumPy takes two or three.
 
 With the optional `numba` package, both conversions run as compiled loops over the same bit
 formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +51,7 @@ _REBIAS = (-(112 << 23) + 0xFFF) % 2**32  # exponent 127 -> 15, plus the roundin
 
 
 _local = threading.local()
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 
 
 def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
@@ -55,8 +60,11 @@ def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
     Temporaries are the bulk of float16 work, and a fresh array's memory pages cost more to
     fault in than the arithmetic itself; reusing a few buffers avoids that.
     """
-    buffers = _local.__dict__.setdefault("buffers", {})
-    key = (name, tuple(shape), np.dtype(dtype))
+    try:
+        buffers = _local.buffers
+    except AttributeError:
+        buffers = _local.buffers = {}
+    key = (name, shape, dtype)  # (np.float32 and np.dtype(np.float32) name two buffers)
     buf = buffers.get(key)
     if buf is None:
         if len(buffers) >= 64:  # many shapes seen: start over rather than grow without bound
@@ -155,35 +163,41 @@ def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
 
     With `scratch_name`, the result is written to that reusable work array (for temporaries).
     """
-    h = np.asarray(h)
-    if h.dtype != np.float16:
+    if type(h) is not np.ndarray:
+        h = np.asarray(h)
+    if h.dtype is not _FLOAT16 and h.dtype != _FLOAT16:
         return h.astype(np.float32, copy=False)
-    if h.ndim == 2 and h.flags.f_contiguous and not h.flags.c_contiguous:
-        return to_float32(h.T, scratch_name).T  # a transposed matrix: convert in memory order
+    if not h.flags.c_contiguous:
+        if h.ndim == 2 and h.flags.f_contiguous:  # a transposed matrix: convert in memory order
+            return to_float32(h.T, scratch_name).T
+        h = np.ascontiguousarray(h)
     if scratch_name is None:
-        out = np.empty(h.shape, np.float32)
+        out = np.empty(h.shape, _FLOAT32)
     else:
-        out = scratch(scratch_name, h.shape, np.float32)
+        out = scratch(scratch_name, h.shape, _FLOAT32)
     kernels = _compiled_kernels()
     if kernels is None:  # table lookup on the 16 bits
         return FLOAT16_TO_FLOAT32.take(h.view(np.uint16), out=out)
-    kernels.widen(np.ascontiguousarray(h).view(np.uint16).reshape(-1), out.reshape(-1))
+    kernels.widen(h.view(np.uint16).reshape(-1), out.reshape(-1))
     return out
 
 
 def to_float16(a: np.ndarray) -> np.ndarray:
     """a rounded to float16 (nearest, ties to even), bit for bit as `a.astype(np.float16)`."""
-    a = np.asarray(a)
-    if a.dtype != np.float32:  # float64 must round once, from float64: NumPy's own cast
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    if a.dtype is not _FLOAT32 and a.dtype != _FLOAT32:
+        # float64 must round once, from float64: NumPy's own cast
         with np.errstate(over="ignore"):  # beyond 65504 -> inf, as on a GPU
             return a.astype(np.float16)
-    if a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
-        return to_float16(a.T).T
-    a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes a 0-d array 1-d)
+    if not a.flags.c_contiguous:
+        if a.ndim == 2 and a.flags.f_contiguous:
+            return to_float16(a.T).T
+        a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
     kernels = _compiled_kernels()
     if kernels is None:
         return _to_float16_numpy(a)
-    out = np.empty(a.shape, np.float16)
+    out = np.empty(a.shape, _FLOAT16)
     kernels.narrow(a.reshape(-1), out.view(np.uint16).reshape(-1))
     return out
 
@@ -222,8 +236,9 @@ _KERNEL_OPS = {np.add: "ADD", np.subtract: "SUBTRACT", np.multiply: "MULTIPLY"}
 def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """ufunc(a, b) for float16 a, b exactly as NumPy gives it: in float32, rounded once."""
     kernels = _compiled_kernels()
-    if kernels is not None and ufunc in _KERNEL_OPS:
-        result = _compiled_binary(kernels, getattr(kernels, _KERNEL_OPS[ufunc]), a, b)
+    op = _KERNEL_OPS.get(ufunc)
+    if kernels is not None and op is not None:
+        result = _compiled_binary(kernels, getattr(kernels, op), a, b)
         if result is not None:
             return result
     if has_nan(a) or has_nan(b):
@@ -231,7 +246,7 @@ def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # happens to use: let NumPy decide (slowly) in that rare case
         return ufunc(a, b)
     shape = np.broadcast_shapes(a.shape, b.shape)
-    out = scratch("result", shape, np.float32)
+    out = scratch("result", shape, _FLOAT32)
     with np.errstate(invalid="ignore", over="ignore"):  # NumPy's float16 loops don't warn either
         ufunc(to_float32(a, "a"), to_float32(b, "b"), out=out)
     return to_float16(out)
@@ -240,26 +255,50 @@ def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _compiled_binary(kernels, op: int, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """a (op) b by one compiled pass when b has a's shape or is a row broadcast over a (a bias);
     None for other shapes, or when a NaN is involved (then NumPy decides which NaN survives)."""
-    if a.size == 0 or b.ndim == 0 or b.ndim > a.ndim:
+    a_shape, b_shape = a.shape, b.shape
+    if not b_shape or len(b_shape) > len(a_shape) or a.size == 0:
         return None
-    if a.shape == b.shape:
+    if a_shape == b_shape:
         rows = 1  # both as one long row
-    elif b.size == a.shape[-1] == b.shape[-1]:  # (m,) or (1, m) against (..., m)
-        rows = a.size // a.shape[-1]
+    elif b.size == a_shape[-1] == b_shape[-1]:  # (m,) or (1, m) against (..., m)
+        rows = a.size // a_shape[-1]
     else:
         return None
-    out = np.empty(a.shape, np.float16)
-    a_rows, out_rows = (np.ascontiguousarray(x).view(np.uint16).reshape(rows, -1) for x in (a, out))
-    b_row = np.ascontiguousarray(b).view(np.uint16).reshape(1, -1)
-    return out if kernels.binary(op, a_rows, b_row, out_rows) else None
+    out = np.empty(a_shape, _FLOAT16)
+    a_rows = _contiguous(a).view(np.uint16).reshape(rows, -1)
+    b_row = _contiguous(b).view(np.uint16).reshape(1, -1)
+    done = kernels.binary(op, a_rows, b_row, out.view(np.uint16).reshape(rows, -1))
+    return out if done else None
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def sum_in_float32(h: np.ndarray, axes: tuple) -> np.ndarray:
+    """The sums of float16 h over `axes` (keepdims), accumulated in float32: NumPy's float32
+    sum of h widened, bit for bit; a bias gradient's rows are summed without the float32 copy."""
+    kernels = _compiled_kernels()
+    if (
+        kernels is not None
+        and axes == (0,)
+        and h.ndim == 2
+        and h.shape[0]
+        and h.shape[1] > 1  # a single column: NumPy sums it pairwise, in another order
+        and h.flags.c_contiguous
+    ):
+        out = np.empty((1, h.shape[1]), _FLOAT32)
+        kernels.column_sums(h.view(np.uint16), out.reshape(-1))
+        return out
+    return to_float32(h, "sum").sum(axis=axes, keepdims=True)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for float16 a, b: float32 products and sums (BLAS), the result rounded once."""
-    if np.ndim(a) != 2 or np.ndim(b) != 2:  # 1-D and batched operands: plain temporaries
+    if a.ndim != 2 or b.ndim != 2:  # 1-D and batched operands: plain temporaries
         return to_float16(np.matmul(to_float32(a), to_float32(b)))
     a32, b32 = to_float32(a, "a"), to_float32(b, "b")
-    out = scratch("result", (a32.shape[0], b32.shape[1]), np.float32)
+    out = scratch("result", (a32.shape[0], b32.shape[1]), _FLOAT32)
     return to_float16(np.matmul(a32, b32, out=out))
 
 
@@ -267,8 +306,8 @@ def relu(h: np.ndarray) -> np.ndarray:
     """np.maximum(h, 0) for float16 h, on its bits: keep h >= -0 and NaN, else +0."""
     kernels = _compiled_kernels()
     if kernels is not None:
-        h = np.ascontiguousarray(h)
-        out = np.empty(h.shape, np.float16)
+        h = _contiguous(h)
+        out = np.empty(h.shape, _FLOAT16)
         kernels.relu(h.view(np.uint16).reshape(-1), out.view(np.uint16).reshape(-1))
         return out
     bits = h.view(np.uint16)
@@ -307,3 +346,43 @@ def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
     keep = np.multiply(mask, 0x7FFF, dtype=np.uint16)
     np.bitwise_or(keep, 0x8000, out=keep)
     return np.bitwise_and(bits, keep).view(np.float16)
+
+
+def unscaled(grad: np.ndarray, factor: float) -> tuple[np.ndarray, bool]:
+    """(grad · factor as a new array, whether every element of grad is finite).
+
+    `GradScaler.unscale_`'s work: one compiled pass over a float32 gradient instead of three
+    (min, max and the product), which matters as the gradients no longer sit in the cache.
+    """
+    kernels = _compiled_kernels()
+    if kernels is not None and grad.dtype == _FLOAT32 and grad.size:
+        if grad.flags.c_contiguous or grad.flags.f_contiguous:  # a matrix or its transpose
+            out = np.empty_like(grad)  # in grad's memory order, so both ravel to views
+            finite = kernels.unscale(
+                grad.ravel(order="K").view(np.uint32), np.float32(factor), out.ravel(order="K")
+            )
+            return out, bool(finite)
+    finite = not grad.size or bool(np.isfinite(grad.min()) and np.isfinite(grad.max()))
+    return np.multiply(grad, np.asarray(factor, dtype=grad.dtype), dtype=grad.dtype), finite
+
+
+_MASKED_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def mask_product(grad: Any, mask: np.ndarray) -> Any:
+    """grad * mask for a boolean mask (relu's derivative): for a float gradient of the mask's
+    shape, one compiled pass with NumPy's bits (NumPy first converts the mask to floats)."""
+    if (
+        type(grad) is np.ndarray
+        and grad.shape == mask.shape
+        and grad.size >= 1024  # smaller arrays: NumPy is quicker than a compiled call
+        and grad.dtype in _MASKED_FLOATS
+        and grad.flags.c_contiguous
+        and mask.flags.c_contiguous
+    ):
+        kernels = _compiled_kernels()
+        if kernels is not None:
+            out = np.empty(grad.shape, grad.dtype)
+            kernels.mask_product(grad.reshape(-1), mask.view(np.uint8).reshape(-1), out.reshape(-1))
+            return out
+    return grad * mask

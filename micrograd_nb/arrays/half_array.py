@@ -104,7 +104,7 @@ def _as_half_if_float16(x: Any) -> Any:
 
 
 def _is_float16(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype == _FLOAT16
+    return isinstance(x, np.ndarray) and (x.dtype is _FLOAT16 or x.dtype == _FLOAT16)
 
 
 def _is_zero(x: Any) -> bool:
@@ -123,7 +123,8 @@ def _arithmetic(ufunc: np.ufunc):
 
 def _broadcastable(a: np.ndarray, b: np.ndarray) -> bool:
     """Do the shapes fit? If not, NumPy itself raises its usual error (which Tensor explains)."""
-    if a.shape == b.shape:
+    a_shape, b_shape = a.shape, b.shape
+    if a_shape[len(a_shape) - len(b_shape) :] == b_shape:  # equal, or b a row of a (a bias)
         return True
     try:
         np.broadcast_shapes(a.shape, b.shape)

@@ -1,4 +1,5 @@
-"""Compiled float16 kernels (Numba): conversions and the elementwise ops of `HalfArray`.
+"""Compiled float16 kernels (Numba): conversions, the elementwise ops of `HalfArray`, and two
+passes over float32/float64 gradients: `GradScaler`'s unscaling and relu's masked gradient.
 
 A CPU with half-precision instructions converts 16 floats per instruction, but NumPy's casts
 convert one element at a time (1.6-2.5 ns each). These loops do the same bit arithmetic as
@@ -52,8 +53,21 @@ def float_to_half(x):
     2**16 and beyond become inf; NaN keeps its top mantissa bits and stays NaN.
     """
     bits = np.float32(x).view(np.uint32)
-    sign = (bits >> np.uint32(16)) & np.uint32(0x8000)
     magnitude = np.uint32(bits & np.uint32(0x7FFFFFFF))
+    if magnitude > np.uint32(_FLOAT32_INF):
+        result = nan_to_half(magnitude)
+    else:
+        result = number_to_half(magnitude)
+    return np.uint16(((bits >> np.uint32(16)) & np.uint32(0x8000)) | result)
+
+
+@njit(inline="always")
+def number_to_half(magnitude):
+    """The float16 bits (without the sign) of a float32 that is not NaN, given |x|'s bits.
+
+    Loops convert with this alone and fix NaNs in a second pass when there are any: without
+    the NaN case the compiler vectorizes the loop twice as well.
+    """
     odd = (magnitude >> np.uint32(13)) & np.uint32(1)
     result = np.uint32((magnitude + np.uint32(0xFFF) + odd - np.uint32(112 << 23)) >> 13)
     if magnitude < np.uint32(_FLOAT16_MIN_NORMAL):
@@ -61,10 +75,14 @@ def float_to_half(x):
         result = np.uint32(np.float32(shifted).view(np.uint32) - np.uint32(0x3F000000))
     if magnitude >= np.uint32(_FLOAT16_TOO_BIG):
         result = np.uint32(0x7C00)
-    if magnitude > np.uint32(_FLOAT32_INF):
-        nan = np.uint32(0x7C00 + ((magnitude & np.uint32(0x7FFFFF)) >> np.uint32(13)))
-        result = nan + np.uint32(nan == np.uint32(0x7C00))  # never the bits of inf
-    return np.uint16(sign | result)
+    return result
+
+
+@njit(inline="always")
+def nan_to_half(magnitude):
+    """The float16 bits (without the sign) of a float32 NaN: its top mantissa bits, never inf's."""
+    nan = np.uint32(0x7C00 + ((magnitude & np.uint32(0x7FFFFF)) >> np.uint32(13)))
+    return nan + np.uint32(nan == np.uint32(0x7C00))
 
 
 # ---- whole arrays (contiguous; float16 arrays are passed as their uint16 bits) ---------------
@@ -77,9 +95,17 @@ def widen(h: np.ndarray, out: np.ndarray) -> None:
 
 @njit(cache=True, boundscheck=False, nogil=True)
 def narrow(a: np.ndarray, out: np.ndarray) -> None:
-    """out = a rounded to float16"""
+    """out = a rounded to float16 (NaNs, if any, in a second pass: see `number_to_half`)"""
+    largest = np.uint32(0)
     for i in range(a.size):
-        out[i] = float_to_half(a[i])
+        bits = np.float32(a[i]).view(np.uint32)
+        magnitude = np.uint32(bits & np.uint32(0x7FFFFFFF))
+        largest = max(largest, magnitude)
+        sign = (bits >> np.uint32(16)) & np.uint32(0x8000)
+        out[i] = np.uint16(sign | number_to_half(magnitude))
+    if largest > np.uint32(_FLOAT32_INF):
+        for i in range(a.size):
+            out[i] = float_to_half(a[i])
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
@@ -141,3 +167,34 @@ def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
                 result = x * y
             out_row[j] = float_to_half(result)
     return not nan_seen
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def unscale(grad_bits: np.ndarray, factor: np.float32, out: np.ndarray) -> bool:
+    """out = grad * factor for float32 grad (passed as its uint32 bits); True when every element
+    of grad is finite (no exponent bits all ones: inf and NaN), found in the same pass."""
+    largest = np.uint32(0)  # of the magnitudes' bits: inf and NaN are the largest (a max
+    for i in range(grad_bits.size):  # vectorizes better than an `or` of comparisons)
+        bits = grad_bits[i]
+        largest = max(largest, np.uint32(bits & np.uint32(0x7FFFFFFF)))
+        out[i] = np.uint32(bits).view(np.float32) * factor
+    return largest < np.uint32(_FLOAT32_INF)
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def mask_product(grad: np.ndarray, mask: np.ndarray, out: np.ndarray) -> None:
+    """out = grad * mask for a float grad and a boolean mask (as uint8), as NumPy multiplies
+    them, in one pass (NumPy converts the mask to floats in a buffered loop first)."""
+    for i in range(grad.size):
+        out[i] = grad[i] * mask[i]
+
+
+@njit(cache=True, boundscheck=False, nogil=True)
+def column_sums(h: np.ndarray, out: np.ndarray) -> None:
+    """out = the float32 sums of the columns of float16 bits h (rows x columns), row after row,
+    the order of NumPy's float32 sum over axis 0 (it starts from the first row)."""
+    for j in range(h.shape[1]):
+        out[j] = half_to_float(h[0, j])
+    for i in range(1, h.shape[0]):
+        for j in range(h.shape[1]):
+            out[j] += half_to_float(h[i, j])

@@ -34,12 +34,16 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
+from ..arrays.half import mask_product
 from . import anomaly as _anomaly
 from . import failure as _failure
 from .graph import Node
 from .mode import modes
 
 _requires_grad = attrgetter("requires_grad")
+_BOOL = np.dtype(np.bool_)
 _data = attrgetter("data")
 
 
@@ -351,6 +355,8 @@ class Elementwise(Function):
     def backward(cls, ctx: Context, grad: Any) -> Any:
         partials = cls.partials(ctx)
         if type(partials) is not tuple:
+            if type(partials) is np.ndarray and partials.dtype is _BOOL:  # relu's [x > 0]
+                return mask_product(grad, partials)  # grad * partials in one pass
             return grad * partials
         if len(partials) == 2:  # most binary ops: spelled out, as this runs once per node
             need_a, need_b = ctx.needs_input_grad

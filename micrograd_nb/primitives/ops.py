@@ -87,7 +87,8 @@ def swap_last_axes(x):
     """matrix transpose of the last two axes"""
     if isinstance(x, Node):
         return recorded.SwapAxes.apply(x, axis1=-1, axis2=-2)
-    return np.swapaxes(x, -1, -2)
+    # the method: a HalfArray's view without a pass through NumPy's __array_function__
+    return x.swapaxes(-1, -2) if isinstance(x, np.ndarray) else np.swapaxes(x, -1, -2)
 
 
 def matmul(a, b):

@@ -111,7 +111,7 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if axes and grad.dtype == np.float16:
         # float32 accumulation and one rounding, as GPUs reduce float16 gradients: a float16
         # running sum would lose the small terms (and NumPy's float16 sums are slow)
-        grad = to_half(half.to_float32(grad, "sum").sum(axis=axes, keepdims=True))
+        grad = to_half(half.sum_in_float32(grad, axes))
     elif axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if grad.shape != shape:
