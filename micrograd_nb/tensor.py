@@ -44,7 +44,9 @@ class Tensor(Operators, ElementwiseMethods, Conversions, Reductions, ShapeMethod
     array([[24.]])
     """
 
-    __slots__ = ("_data", "_version", "label", "_tangent")
+    # `__dict__`: a learner may attach attributes of their own, as to a PyTorch tensor (the
+    # method mixins declare no slots, so this is the one place that says so)
+    __slots__ = ("_data", "_version", "label", "_tangent", "__dict__")
 
     # Make NumPy defer to Tensor's operators in `ndarray + Tensor`.
     __array_ufunc__ = None

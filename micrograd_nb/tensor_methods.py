@@ -16,6 +16,8 @@ class ElementwiseMethods:
     """log10, log2, gelu, elu, softplus, maximum, minimum, clip (exp, log, tanh, relu, ... are
     in `Operators`)."""
 
+    __slots__ = ()
+
     def log10(self):
         """log(x) / ln 10; d/dx = 1 / (x ln 10)"""
         return self.log() / np.log(10.0)
@@ -54,6 +56,8 @@ class ElementwiseMethods:
 class Conversions:
     """clone, float, double, contiguous: PyTorch's copies and casts."""
 
+    __slots__ = ()
+
     def clone(self):
         """a copy of the data that stays in the graph; x̄ = ȳ"""
         return Clone.apply(self)
@@ -73,6 +77,8 @@ class Conversions:
 
 class Reductions:
     """sum, mean, max, min, argmax, argmin, var, std over an axis (PyTorch: dim=, keepdim=)."""
+
+    __slots__ = ()
 
     @torch_names(dim="axis", keepdim="keepdims")
     def sum(self, axis=None, keepdims: bool = False):
@@ -134,6 +140,8 @@ class Reductions:
 
 class ShapeMethods:
     """reshape, view, transpose, permute, squeeze, flatten, split, ... (no data is changed)."""
+
+    __slots__ = ()
 
     def reshape(self, *new_shape):
         """the same elements in a new shape (-1 infers one axis)"""

@@ -447,3 +447,11 @@ def test_tensor_agrees_with_value_on_scalars(name, seed):
             v = 0.0 if vs is None else vs
             t = 0.0 if ts is None else float(ts)
             assert t == pytest.approx(v, rel=1e-10, abs=1e-12)
+
+
+def test_a_tensor_takes_attributes_of_a_learners_own_and_its_mixins_add_none():
+    t = mg.Tensor([1.0, 2.0], requires_grad=True)
+    t.note = "first layer"  # as on a PyTorch tensor
+    assert t.note == "first layer"
+    for base in mg.Tensor.__mro__[1:-1]:  # every class but Tensor and object declares its slots
+        assert "__slots__" in vars(base), base
