@@ -468,3 +468,13 @@ def test_numpy_interop():
     assert repr(t).startswith("Tensor([[1., 2.],") and "requires_grad=True" in repr(t)
     assert repr(mg.Tensor(np.zeros((10, 10)))) == "Tensor(shape=(10, 10), dtype=float64)"
     assert (np.ones(2) + mg.Tensor([1.0, 2.0])).data.tolist() == [2.0, 3.0]
+
+
+def test_subtracting_a_constant_negates_no_gradient_for_it():
+    x = mg.Tensor(np.ones((2, 3)), requires_grad=True)
+    y = x - 0.5
+    grad = np.arange(6.0).reshape(2, 3)
+    dx, dconstant = y._ctx.fn.backward(y._ctx, grad)
+    assert dx is grad and dconstant is None  # passed through; nothing computed for 0.5
+    z = 0.5 - x
+    assert np.array_equal(z._ctx.fn.backward(z._ctx, grad)[1], -grad)

@@ -42,7 +42,8 @@ class Sub(Linear):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad
+        # a constant subtrahend (x - 0.5) needs no negated copy of the gradient
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 class Neg(Linear):
