@@ -143,7 +143,9 @@ def operand_pairs(draw):
 
 
 # the `conversions` fixture holds for all examples of one run, as intended
-@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(pair=operand_pairs(), ufunc=st.sampled_from([np.add, np.subtract, np.multiply]))
 def test_half_binary_matches_numpy_for_any_shapes_and_bits(conversions, pair, ufunc):
     a, b = pair

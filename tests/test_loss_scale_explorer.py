@@ -39,7 +39,9 @@ def test_moving_the_slider_shifts_the_histogram_and_redraws():
     shifted, shifted_edges = explorer.histogram
     np.testing.assert_array_equal(shifted_edges, edges)
     step = edges[1] - edges[0]
-    np.testing.assert_array_equal(shifted[round(8 / step):], counts[: len(counts) - round(8 / step)])
+    np.testing.assert_array_equal(
+        shifted[round(8 / step) :], counts[: len(counts) - round(8 / step)]
+    )
     assert explorer.redraws == redraws + 1 and explorer.image.value != picture
 
 
@@ -77,7 +79,9 @@ def test_predicts_the_zeros_of_a_real_float16_backward_pass():
     for log2_scale in (0, 16):
         explorer.log2_scale.value = log2_scale
         real = matmul_output_grads(model, x, target, 2.0**log2_scale, amp=True)
-        real_zeros = sum(int(np.count_nonzero((g == 0) & (r != 0))) for g, r in zip(real, reference))
+        real_zeros = sum(
+            int(np.count_nonzero((g == 0) & (r != 0))) for g, r in zip(real, reference)
+        )
         predicted = explorer.counts["lost"]
         if log2_scale == 0:
             assert real_zeros > 1000 and real_zeros / 2 < predicted < real_zeros * 2
