@@ -3,7 +3,8 @@
 It runs the nodes in the same order as the general pass (`autograd.graph`: newest first) and
 adds the same gradients in the same order, so the results are equal to the last bit; it only
 skips what floats never need (shape fitting, in-place version checks), reads a node's inputs
-from its slots instead of building a tuple per node, and for an elementwise op multiplies the
+from its slots instead of building a tuple per node, finds the order without walking and
+sorting the graph first (see `backward_values`), and for an elementwise op multiplies the
 output's gradient by the rule's `partials` itself (the chain rule: ā += ȳ·∂out/∂a).
 Anomaly mode takes the general pass.
 """
@@ -11,9 +12,10 @@ Anomaly mode takes the general pass.
 from __future__ import annotations
 
 import enum
+from heapq import heappop, heappush
 from typing import Any
 
-from .autograd.graph import Node, check_rule_result, creation_number, lean_pass, stop_pass
+from .autograd.graph import Node, check_rule_result, lean_pass, stop_pass, topological_order
 from .autograd.mode import no_grad
 
 
@@ -22,146 +24,156 @@ class Marker(enum.Enum):
 
     UNARY = "a one-input op (in `_b`)"
     NARY = "an op whose `_a` holds all its inputs (in `_b`)"
-    WAITING = "backward will visit this node; no gradient has reached it yet (in `_pending`)"
     ONE_SAVED = "forward saved one value, in `_saved_a` (in `_saved_b`)"
     NONE_SAVED = "forward saved nothing (in `_saved_b`)"
     ALL_SAVED = "forward saved three or more values, a tuple in `_saved_a` (in `_saved_b`)"
 
 
-UNARY, NARY, WAITING = Marker.UNARY, Marker.NARY, Marker.WAITING
+UNARY, NARY = Marker.UNARY, Marker.NARY
 
 _get_ctx = Node._ctx.__get__  # the Context of a node recorded through `Function.apply`
 
 
-def value_order(root: Node) -> list:
-    """The nodes `root` depends on that require grad, newest first: the order backward runs.
-
-    The same order as `reversed(autograd.topological_order([root]))`. Each node found is
-    marked by setting its `_pending` to WAITING (a slot, cheaper than a set of ids); the
-    backward pass clears the marks as it goes. (Tensor's pass pops a heap instead; for tens of
-    thousands of cheap scalar nodes one walk and one sort cost about two thirds of that.)
-    """
-    order = [root]
-    root._pending = WAITING
-    stack = [root]
-    push, pop, found = stack.append, stack.pop, order.append
-    while stack:
-        node = pop()
-        if node.fn is not None:
-            b = node._b
-            if b is not NARY:  # `_a`, `_b`: an input node, or a float for a number operand
-                a = node._a
-                if type(a) is not float and a._pending is None and a.requires_grad:
-                    a._pending = WAITING
-                    push(a)
-                    found(a)
-                if (
-                    b is not UNARY
-                    and type(b) is not float
-                    and b._pending is None
-                    and b.requires_grad
-                ):
-                    b._pending = WAITING
-                    push(b)
-                    found(b)
-                continue
-            parents = node._a
-        else:
-            ctx = _get_ctx(node)
-            parents = () if ctx is None else ctx.inputs
-        for parent in parents:
-            if parent._pending is None and parent.requires_grad:
-                parent._pending = WAITING
-                push(parent)
-                found(parent)
-    order.sort(key=creation_number, reverse=True)
-    return order
-
-
 def backward_values(root: Node, seed: float) -> None:
-    """Add d(root)/d(node) · seed to `.grad` of every node that requires grad."""
-    order = value_order(root)
+    """Add d(root)/d(node) · seed to `.grad` of every node that requires grad.
+
+    The order comes from the creation numbers alone, with no walk and no sort beforehand.
+    A node made k operations before the root waits in `near[k]` from the moment a first
+    gradient reaches it, and the loop scans k = 0, 1, 2, ...: when it gets to near[k], every
+    node that could add to that gradient is newer and has run. A node made long before the
+    rest (a result kept from an earlier computation) waits in a heap `far` instead, merged into
+    the scan by its k; leaves have no rule, so they only collect their `.grad` at the end.
+    """
+    top = root._seq
+    near: list = [None] * 1024
+    far: list = []  # (k, node), newest (smallest k) first
+    leaves: list = []
+
+    n = len(near)  # kept in a variable: the loop compares with it for every node
+
+    def arrive(node: Node, g: Any) -> None:
+        """The first gradient reached `node`: keep it and put the node where the scan finds it."""
+        nonlocal n
+        node._pending = g
+        if node.fn is None and _get_ctx(node) is None:
+            leaves.append(node)
+            return
+        k = top - node._seq
+        if k >= n:
+            if k > 2 * n + 4096:  # much older than the graph so far: keep the list short
+                heappush(far, (k, node))
+                return
+            near.extend([None] * max(k + 1 - n, n))
+            n = len(near)
+        near[k] = node
+
+    def spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
+        """Hand a rule's input gradients to the inputs, after checking there is one per input."""
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
+        if len(input_grads) != len(inputs):
+            check_rule_result(ctx, inputs, grad, input_grads, False)
+        for parent, g in zip(inputs, input_grads):  # a float input is a number operand: no grad
+            if g is not None and type(parent) is not float and parent.requires_grad:
+                pending = parent._pending
+                if pending is None:
+                    arrive(parent, g)
+                else:
+                    parent._pending = pending + g
+
     lean_pass.running = True
-    root._pending = seed
+    arrive(root, seed)
+    k = 0
     node = grad = None
     try:
         with no_grad():
-            for node in order:
+            while True:
+                # the next node: near[k], unless an older-made node from `far` comes first
+                if far and far[0][0] <= k:
+                    node = heappop(far)[1]
+                elif k < n:
+                    node = near[k]
+                    k += 1
+                    if node is None:
+                        continue
+                elif far:
+                    node = heappop(far)[1]
+                else:
+                    break
                 grad = node._pending
                 node._pending = None
-                if grad is WAITING:  # no gradient reached it (a rule returned None)
-                    continue
                 previous = node.grad
                 node.grad = grad if previous is None else previous + grad
                 fn = node.fn
-                if fn is None:  # a leaf, or an op recorded through Function.apply (its Context)
+                if fn is None:  # an op recorded through Function.apply: its Context
                     ctx = _get_ctx(node)
-                    if ctx is not None:
-                        _spread(ctx, ctx.inputs, ctx.fn.backward(ctx, grad), grad)
+                    spread(ctx, ctx.inputs, ctx.fn.backward(ctx, grad), grad)
                     continue
                 b = node._b
                 if b is NARY:
-                    if fn.backward_from_partials:  # a neuron's weighted sum: ā = ȳ·∂out/∂a
-                        _spread_partials(node, node._a, fn.partials(node), grad)
-                    else:
-                        _spread(node, node._a, fn.backward(node, grad), grad)
-                    continue
-                if fn.backward_from_partials:
-                    # an elementwise op on floats: ā = ȳ·∂out/∂a, as Elementwise.backward does
-                    partials = fn.partials(node)
-                    if b is UNARY and type(partials) is not tuple:
-                        a = node._a
-                        if a.requires_grad:
-                            pending = a._pending
-                            g = grad * partials
-                            a._pending = g if pending is WAITING else pending + g
+                    inputs = node._a
+                    partials = fn.partials(node) if fn.backward_from_partials else None
+                    if type(partials) is not tuple or len(partials) != len(inputs):
+                        spread(node, inputs, fn.backward(node, grad), grad)
                         continue
-                    if b is UNARY or type(partials) is not tuple or len(partials) != 2:
-                        _spread(node, node.inputs, fn.backward(node, grad), grad)
+                    for parent, d in zip(inputs, partials):  # a neuron: ā = ȳ·∂out/∂a
+                        if d is not None and parent.requires_grad:
+                            g = grad * d
+                            pending = parent._pending
+                            if pending is None:
+                                arrive(parent, g)
+                            else:
+                                parent._pending = pending + g
+                    continue
+                if b is UNARY:
+                    a = node._a
+                    partials = fn.partials(node) if fn.backward_from_partials else None
+                    if partials is None or type(partials) is tuple:
+                        spread(node, (a,), fn.backward(node, grad), grad)
+                    elif a.requires_grad:  # an elementwise op on floats: ā = ȳ·∂out/∂a
+                        g = grad * partials
+                        pending = a._pending
+                        if pending is None:
+                            arrive(a, g)
+                        else:
+                            a._pending = pending + g
+                    continue
+                if fn.backward_from_partials:  # ā = ȳ·∂out/∂a, as Elementwise.backward does
+                    partials = fn.partials(node)
+                    if type(partials) is not tuple or len(partials) != 2:
+                        spread(node, node.inputs, fn.backward(node, grad), grad)
                         continue
                     da, db = partials
                     ga = None if da is None else grad * da
                     gb = None if db is None else grad * db
                 else:
                     input_grads = fn.backward(node, grad)
-                    if b is UNARY or type(input_grads) is not tuple or len(input_grads) != 2:
-                        _spread(node, node.inputs, input_grads, grad)
+                    if type(input_grads) is not tuple or len(input_grads) != 2:
+                        spread(node, node.inputs, input_grads, grad)
                         continue
                     ga, gb = input_grads
                 # two inputs; either may be a float (a number operand: no gradient)
                 a = node._a
                 if ga is not None and type(a) is not float and a.requires_grad:
                     pending = a._pending
-                    a._pending = ga if pending is WAITING else pending + ga
+                    if pending is None:
+                        arrive(a, ga)
+                    else:
+                        a._pending = pending + ga
                 if gb is not None and type(b) is not float and b.requires_grad:
                     pending = b._pending
-                    b._pending = gb if pending is WAITING else pending + gb
+                    if pending is None:
+                        arrive(b, gb)
+                    else:
+                        b._pending = pending + gb
+            node = None  # the rules have all run: what remains cannot fail
+            for leaf in leaves:
+                grad = leaf._pending
+                leaf._pending = None
+                previous = leaf.grad
+                leaf.grad = grad if previous is None else previous + grad
     except BaseException as err:
-        stop_pass(err, order[::-1], node, grad)
+        stop_pass(err, topological_order([root]), node, grad)
         raise
     finally:
         lean_pass.running = False
-
-
-def _spread(ctx, inputs: tuple, input_grads: Any, grad: Any) -> None:
-    """Hand a rule's input gradients to the inputs, after checking there is one per input."""
-    if type(input_grads) is not tuple:
-        input_grads = (input_grads,)
-    if len(input_grads) != len(inputs):
-        check_rule_result(ctx, inputs, grad, input_grads, False)
-    for parent, g in zip(inputs, input_grads):  # a float input is a number operand: no grad
-        if g is not None and type(parent) is not float and parent.requires_grad:
-            pending = parent._pending
-            parent._pending = g if pending is WAITING else pending + g
-
-
-def _spread_partials(ctx, inputs: tuple, partials: tuple, grad: float) -> None:
-    """Hand ȳ·∂out/∂a to each input a (what `Elementwise.backward` returns, without its tuple)."""
-    if type(partials) is not tuple or len(partials) != len(inputs):
-        _spread(ctx, inputs, ctx.fn.backward(ctx, grad), grad)  # let the check name the rule
-        return
-    for parent, d in zip(inputs, partials):  # inputs of a many-input op are all nodes
-        if d is not None and parent.requires_grad:
-            g = grad * d
-            pending = parent._pending
-            parent._pending = g if pending is WAITING else pending + g

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd_nb as mg
+from micrograd_nb.autograd import topological_order
 from micrograd_nb.nn.scalar import MLP
 
 EPS = 1e-6
@@ -199,10 +200,86 @@ def test_backward_on_values_equals_the_general_pass_bit_for_bit(program, xs):
     out = run_program(program, values)
     if not isinstance(out, mg.Value) or not out.requires_grad:
         return
-    general = mg.grad(out, values, allow_unused=True)
+    nodes = topological_order([out])  # the inputs and every intermediate result
+    general = mg.grad(out, nodes, allow_unused=True)
     out.backward()
-    for v, g in zip(values, general):
+    for v, g in zip(nodes, general):
         assert v.grad == (0.0 if g is None else g)
+
+
+def test_a_result_kept_from_long_before_gets_the_same_gradients_as_in_the_general_pass():
+    # `old` is made 50,000 operations before the rest of the graph: backward schedules it
+    # apart from the recent nodes, and must still run it after every node that uses it
+    a, b = mg.Value(0.5), mg.Value(-1.5)
+    old = (a * b).tanh()
+    unrelated = mg.Value(1.0)
+    for _ in range(50_000):
+        unrelated = unrelated * 1.0
+    x = mg.Value(2.0)
+    y = old * x + (old + a).sigmoid() * (x - old)
+    nodes = topological_order([y])
+    general = mg.grad(y, nodes)
+    y.backward()
+    assert [n.grad for n in nodes] == list(general)
+    assert all(n._pending is None for n in nodes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gaps_between_the_steps_of_a_graph_do_not_change_its_gradients(seed):
+    # Unrelated operations between the steps put the graph's nodes far apart in creation
+    # order; some then wait in backward's heap, some in its list, and they must still run
+    # newest first and give the general pass's floats
+    rng = random.Random(seed)
+    inputs = [mg.Value(rng.uniform(-1.5, 1.5)) for _ in range(3)]
+    results = list(inputs)
+    for _ in range(14):
+        unrelated = mg.Value(1.0)
+        for _ in range(rng.choice([0, 0, 5, 3_000, 9_000, 25_000])):
+            unrelated = unrelated * 1.0
+        a, b = rng.choice(results), rng.choice(results)
+        results.append(STEPS[rng.randrange(len(STEPS))][1](a, b))
+    out = results[-1]
+    nodes = topological_order([out])
+    general = mg.grad(out, nodes, allow_unused=True)
+    out.backward()
+    assert [n.grad for n in nodes] == [0.0 if g is None else g for g in general]
+
+
+def test_a_node_waiting_in_the_heap_runs_before_an_older_node_in_the_list():
+    # Backward meets f early, when its list of recent nodes is still short: f waits in the
+    # heap. A chain c1..c5 then stretches the list past f, up to n, f's input. f must still
+    # run before n, or n would miss f's contribution (n.grad and x.grad would be wrong).
+    def unrelated(count):
+        u = mg.Value(1.0)
+        for _ in range(count):
+            u = u * 1.0
+
+    x = mg.Value(0.7)
+    n = x.tanh()
+    unrelated(2_000)
+    c1 = n * 1.1
+    unrelated(28_000)
+    f = n * 2.0
+    unrelated(8_000)
+    c2 = c1 * 1.2
+    unrelated(18_000)
+    c3 = c2 * 1.3
+    unrelated(9_000)
+    c4 = c3 * 1.4
+    unrelated(5_000)
+    out = f * 3.0 + c4 * 1.5
+    nodes = topological_order([out])
+    general = mg.grad(out, nodes)
+    out.backward()
+    assert [v.grad for v in nodes] == list(general)
+    sech2 = 1 - math.tanh(0.7) ** 2
+    assert x.grad == pytest.approx((6.0 + 1.1 * 1.2 * 1.3 * 1.4 * 1.5) * sech2, rel=1e-14)
+
+
+def test_backward_from_a_leaf_gives_it_gradient_one():
+    x = mg.Value(3.0)
+    x.backward()
+    assert x.grad == 1.0 and x._pending is None
 
 
 @settings(deadline=None, max_examples=40)
