@@ -120,10 +120,13 @@ def backward_values(root: Node, seed: float) -> None:
                         if d is not None and parent.requires_grad:
                             g = grad * d
                             pending = parent._pending
-                            if pending is None:
-                                arrive(parent, g)
-                            else:
+                            if pending is not None:
                                 parent._pending = pending + g
+                            elif (at := top - parent._seq) < n and parent.fn is not None:
+                                parent._pending = g  # what `arrive` does, inline
+                                near[at] = parent
+                            else:
+                                arrive(parent, g)
                     continue
                 if b is UNARY:
                     a = node._a
@@ -156,16 +159,22 @@ def backward_values(root: Node, seed: float) -> None:
                 a = node._a
                 if ga is not None and type(a) is not float and a.requires_grad:
                     pending = a._pending
-                    if pending is None:
-                        arrive(a, ga)
-                    else:
+                    if pending is not None:
                         a._pending = pending + ga
+                    elif (at := top - a._seq) < n and a.fn is not None:
+                        a._pending = ga  # what `arrive` does, inline
+                        near[at] = a
+                    else:
+                        arrive(a, ga)
                 if gb is not None and type(b) is not float and b.requires_grad:
                     pending = b._pending
-                    if pending is None:
-                        arrive(b, gb)
-                    else:
+                    if pending is not None:
                         b._pending = pending + gb
+                    elif (at := top - b._seq) < n and b.fn is not None:
+                        b._pending = gb  # what `arrive` does, inline
+                        near[at] = b
+                    else:
+                        arrive(b, gb)
             node = None  # the rules have all run: what remains cannot fail
             for leaf in leaves:
                 grad = leaf._pending
