@@ -155,7 +155,9 @@ def backward_values(root: Node, seed: float) -> None:
                         spread(node, node.inputs, input_grads, grad)
                         continue
                     ga, gb = input_grads
-                # two inputs; either may be a float (a number operand: no gradient)
+                # two inputs; either may be a float (a number operand: no gradient). Here, as
+                # for a neuron's inputs above, adding a gradient is spelled out rather than a
+                # call: most gradients of a scalar graph arrive at these lines
                 a = node._a
                 if ga is not None and type(a) is not float and a.requires_grad:
                     pending = a._pending
