@@ -209,7 +209,7 @@ class Value(Operators, OpRecord, Node):
     @staticmethod
     def _nary(fn, inputs: tuple) -> Value:
         """fn(*inputs) recorded on Values, e.g. a neuron's weighted sum of 2n + 1 inputs."""
-        data = [x.data for x in inputs if type(x) is Value]  # a list comprehension: the fastest
+        data = [x.data for x in inputs if type(x) is Value]  # data and type check in one pass
         if len(data) != len(inputs) or not modes.lean:  # numbers or Tensors among them
             return fn.apply(*inputs)
         out = _recording(fn, inputs, NARY)
@@ -316,7 +316,7 @@ def _kept_as_recorder(fn, record: Callable) -> Callable:
 
 
 def reflected(record: Callable) -> Callable:
-    """`other OP self` (Python calls `self.__radd__(other)` for 2 + x) as the recorder's fn(other, self)."""
+    """The reflected operator: for `2 + x` Python calls `x.__radd__(2)`, which records 2 + x."""
 
     def record_reflected(self, other) -> Value:
         return record(other, self)
