@@ -7,7 +7,7 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.amp import GradScaler, autocast, count_underflow
-from micrograd_nb.arrays import half
+from micrograd_nb.arrays import floats, half
 from micrograd_nb.arrays.half_array import HalfArray, as_half
 from micrograd_nb.nn import functional as F
 from micrograd_nb.primitives.cast import Cast
@@ -330,10 +330,10 @@ def test_unscale_in_one_pass_gives_numpys_product_and_finds_every_inf_and_nan(or
     subnormal = np.finfo(np.float32).smallest_normal / 8
     grads.append(np.full((5, 3), subnormal, dtype=dtype, order=order))
     for grad in grads:
-        product, finite = half.unscaled(grad, 1 / 3.0)  # not a power of two: rounds
+        product, finite = floats.unscaled(grad, 1 / 3.0)  # not a power of two: rounds
         previous = half.use_compiled(False)
         try:
-            expected, expected_finite = half.unscaled(grad, 1 / 3.0)
+            expected, expected_finite = floats.unscaled(grad, 1 / 3.0)
         finally:
             half.use_compiled(previous)
         assert finite == expected_finite == bool(np.isfinite(grad).all())

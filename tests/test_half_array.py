@@ -16,7 +16,7 @@ from test_half import EVERY_HALF, assert_same_bits, conversions  # noqa: F401
 
 import micrograd_nb as mg
 from micrograd_nb.amp import autocast
-from micrograd_nb.arrays import half
+from micrograd_nb.arrays import floats, half
 from micrograd_nb.arrays.half_array import HalfArray, as_half, to_half
 from micrograd_nb.autograd import Elementwise, Function, Linear
 
@@ -78,7 +78,7 @@ def test_a_float_gradient_times_a_boolean_mask_is_numpys_product(dtype):
     mask.reshape(-1)[:8] = [False, True, False, True, False, True, False, False]
     with np.errstate(invalid="ignore"):  # inf * 0
         expected = grad * mask
-        got = half.mask_product(grad, mask)
+        got = floats.mask_product(grad, mask)
     assert got.dtype == dtype
     np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
     # relu's backward is this product: x̄ = ȳ·[x > 0]
@@ -86,6 +86,28 @@ def test_a_float_gradient_times_a_boolean_mask_is_numpys_product(dtype):
     seed = rng.standard_normal(grad.shape).astype(dtype)
     mg.nn.functional.relu(x).backward(seed)
     np.testing.assert_array_equal(x.grad, seed * (x.data > 0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@settings(
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_relu_of_a_float_array_is_numpys_maximum_bit_for_bit(dtype, data):
+    # from every kind of number: ±0, ±NaN (any payload), ±inf, subnormals, normal numbers
+    n = data.draw(st.sampled_from([7, 1024, 3000]))  # below and above the compiled size
+    bits = data.draw(hnp.arrays(f"u{np.dtype(dtype).itemsize}", (n,)))
+    x = bits.view(dtype)
+    specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-310, -1e-310], dtype)
+    x[: len(specials)] = specials[:n]
+    expected = np.maximum(x, 0)
+    for got in (floats.relu(x), mg.nn.functional.relu(mg.Tensor(x)).data):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got.view(bits.dtype), expected.view(bits.dtype))
+    # a non-contiguous view takes NumPy's path, with the same result
+    np.testing.assert_array_equal(
+        floats.relu(x[::2]).view(bits.dtype), expected[::2].view(bits.dtype)
+    )
 
 
 def test_a_mask_block_is_reused_only_once_no_mask_refers_to_it():

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import half
+from ..arrays import floats
 from ..autograd import Node
 
 _READY, _UNSCALED, _STEPPED = "ready", "unscaled", "stepped"
@@ -101,7 +101,7 @@ class GradScaler:
             if p.grad is None:
                 continue
             # A new array, not `*=`: two parameters may share one gradient array.
-            p.grad, finite = half.unscaled(np.asarray(p.grad), inv_scale)
+            p.grad, finite = floats.unscaled(np.asarray(p.grad), inv_scale)
             found_inf = found_inf or not finite
         state["found_inf"] = found_inf
         state["stage"] = _UNSCALED

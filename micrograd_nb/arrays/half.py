@@ -24,13 +24,11 @@ The functions here give *bit for bit* the same results, with whole-array integer
   rounding), with the fast conversions; `relu` and its mask work on the 16 bits directly.
 
 These functions take and return plain ndarrays; `HalfArray` (`half_array`) is the float16 data
-whose operators call them. Two passes over float32 (or float64) gradients live here too, as they
-serve the same training step: `unscaled` (GradScaler's division by the loss scale and its
-inf/NaN check) and `mask_product` (an elementwise rule's ȳ·∂out/∂x when ∂out/∂x is a
-boolean mask, relu's derivative), each one compiled pass where NumPy takes two or three.
+whose operators call them. The compiled passes over float32 and float64 arrays are in `floats`.
 
 With the optional `numba` package, both conversions run as compiled loops over the same bit
-formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off.
+formulas (`half_kernels`, about 10x faster again); `use_compiled(False)` turns them off, for
+these and for `floats`' passes alike.
 """
 
 from __future__ import annotations
@@ -38,7 +36,6 @@ from __future__ import annotations
 import sys
 import threading
 import warnings
-from typing import Any
 
 import numpy as np
 
@@ -98,7 +95,7 @@ _kernels = None  # the module once imported, False when numba is missing
 _use_compiled = True
 
 
-def _compiled_kernels():
+def compiled_kernels():
     """`half_kernels` when Numba is installed and the compiled path is on, else None."""
     global _kernels
     if _kernels is None and _use_compiled:
@@ -155,7 +152,7 @@ def use_compiled(on: bool) -> bool:
 
 def is_compiled() -> bool:
     """True when the compiled kernels run (numba installed, switched on, and checked)."""
-    return _compiled_kernels() is not None
+    return compiled_kernels() is not None
 
 
 def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
@@ -175,7 +172,7 @@ def to_float32(h: np.ndarray, scratch_name: str | None = None) -> np.ndarray:
         out = np.empty(h.shape, _FLOAT32)
     else:
         out = scratch(scratch_name, h.shape, _FLOAT32)
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if kernels is None:  # table lookup on the 16 bits
         return FLOAT16_TO_FLOAT32.take(h.view(np.uint16), out=out)
     kernels.widen(h.view(np.uint16).reshape(-1), out.reshape(-1))
@@ -194,7 +191,7 @@ def to_float16(a: np.ndarray) -> np.ndarray:
         if a.ndim == 2 and a.flags.f_contiguous:
             return to_float16(a.T).T
         a = np.ascontiguousarray(a).reshape(a.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if kernels is None:
         return _to_float16_numpy(a)
     out = np.empty(a.shape, _FLOAT16)
@@ -235,7 +232,7 @@ _KERNEL_OPS = {np.add: "ADD", np.subtract: "SUBTRACT", np.multiply: "MULTIPLY"}
 
 def half_binary(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """ufunc(a, b) for float16 a, b exactly as NumPy gives it: in float32, rounded once."""
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     op = _KERNEL_OPS.get(ufunc)
     if kernels is not None and op is not None:
         result = _compiled_binary(kernels, getattr(kernels, op), a, b)
@@ -278,7 +275,7 @@ def _contiguous(a: np.ndarray) -> np.ndarray:
 def sum_in_float32(h: np.ndarray, axes: tuple) -> np.ndarray:
     """The sums of float16 h over `axes` (keepdims), accumulated in float32: NumPy's float32
     sum of h widened, bit for bit; a bias gradient's rows are summed without the float32 copy."""
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if (
         kernels is not None
         and axes == (0,)
@@ -304,7 +301,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def relu(h: np.ndarray) -> np.ndarray:
     """np.maximum(h, 0) for float16 h, on its bits: keep h >= -0 and NaN, else +0."""
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if kernels is not None:
         h = _contiguous(h)
         out = np.empty(h.shape, _FLOAT16)
@@ -320,7 +317,7 @@ def positive_mask_bits(h: np.ndarray) -> np.ndarray:
     """h > 0 for float16 h, on its bits (positive and finite or +inf; NaN is not > 0)."""
     h = np.ascontiguousarray(h)
     out = recycled_mask(h.shape)
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if kernels is not None:
         kernels.positive(h.view(np.uint16).reshape(-1), out.reshape(-1))
         return out
@@ -329,7 +326,7 @@ def positive_mask_bits(h: np.ndarray) -> np.ndarray:
 
 def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """grad * mask for float16 grad and a boolean mask, exactly as NumPy's float16 multiply."""
-    kernels = _compiled_kernels()
+    kernels = compiled_kernels()
     if kernels is not None and grad.shape == mask.shape:
         grad, mask = np.ascontiguousarray(grad), np.ascontiguousarray(mask)
         result = np.empty(grad.shape, np.float16)
@@ -346,43 +343,3 @@ def mask_grad(grad: np.ndarray, mask: np.ndarray) -> np.ndarray:
     keep = np.multiply(mask, 0x7FFF, dtype=np.uint16)
     np.bitwise_or(keep, 0x8000, out=keep)
     return np.bitwise_and(bits, keep).view(np.float16)
-
-
-def unscaled(grad: np.ndarray, factor: float) -> tuple[np.ndarray, bool]:
-    """(grad · factor as a new array, whether every element of grad is finite).
-
-    `GradScaler.unscale_`'s work: one compiled pass over a float32 gradient instead of three
-    (min, max and the product), which matters as the gradients no longer sit in the cache.
-    """
-    kernels = _compiled_kernels()
-    if kernels is not None and grad.dtype == _FLOAT32 and grad.size:
-        if grad.flags.c_contiguous or grad.flags.f_contiguous:  # a matrix or its transpose
-            out = np.empty_like(grad)  # in grad's memory order, so both ravel to views
-            finite = kernels.unscale(
-                grad.ravel(order="K").view(np.uint32), np.float32(factor), out.ravel(order="K")
-            )
-            return out, bool(finite)
-    finite = not grad.size or bool(np.isfinite(grad.min()) and np.isfinite(grad.max()))
-    return np.multiply(grad, np.asarray(factor, dtype=grad.dtype), dtype=grad.dtype), finite
-
-
-_MASKED_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def mask_product(grad: Any, mask: np.ndarray) -> Any:
-    """grad * mask for a boolean mask (relu's derivative): for a float gradient of the mask's
-    shape, one compiled pass with NumPy's bits (NumPy first converts the mask to floats)."""
-    if (
-        type(grad) is np.ndarray
-        and grad.shape == mask.shape
-        and grad.size >= 1024  # smaller arrays: NumPy is quicker than a compiled call
-        and grad.dtype in _MASKED_FLOATS
-        and grad.flags.c_contiguous
-        and mask.flags.c_contiguous
-    ):
-        kernels = _compiled_kernels()
-        if kernels is not None:
-            out = np.empty(grad.shape, grad.dtype)
-            kernels.mask_product(grad.reshape(-1), mask.view(np.uint8).reshape(-1), out.reshape(-1))
-            return out
-    return grad * mask

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays.half import mask_product
+from ..arrays.floats import mask_product
 from . import anomaly as _anomaly
 from . import failure as _failure
 from .graph import Node

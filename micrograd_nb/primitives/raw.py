@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..arrays import half
+from ..arrays import floats, half
 from ..arrays.half_array import to_half
 
 
@@ -89,7 +89,7 @@ def relu(x):
     """max(x, 0)."""
     if type(x) is float:
         return x if x > 0.0 else 0.0
-    return np.maximum(x, 0)
+    return floats.relu(x)
 
 
 def positive_mask(x):
