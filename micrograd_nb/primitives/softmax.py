@@ -64,14 +64,15 @@ class CrossEntropy(Function):
                 f"cross_entropy: target classes must lie in 0..{logits.shape[1] - 1}, "
                 f"got {targets.min()}..{targets.max()}"
             )
-        log_p = log_softmax_raw(logits, axis=1)
+        shifted = logits - logits.max(axis=1, keepdims=True)  # exp never overflows
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
         rows = np.arange(len(targets))
-        onehot = np.zeros_like(logits)
-        onehot[rows, targets] = 1
+        # only the targets' log-probabilities are needed: log p[t] = shifted[t] - log Σ exp
+        log_p_target = shifted[rows, targets] - np.log(total[:, 0])
         ctx.save_for_backward(logits)
-        ctx.onehot = onehot
-        ctx.probs = np.exp(log_p)
-        return -log_p[rows, targets].mean()
+        ctx.exp, ctx.total, ctx.targets = exp, total, targets
+        return -log_p_target.sum() / len(targets)
 
     @staticmethod
     def backward(ctx, grad):
@@ -80,11 +81,24 @@ class CrossEntropy(Function):
         if isinstance(grad, Node):
             # A differentiable backward must rebuild p from the logits node, not reuse raw p.
             probs = ops.exp(LogSoftmax.apply(logits, axis=1))
-        else:
-            probs = ctx.probs
-        return (probs - ctx.onehot) * (grad / n), None
+            return (probs - one_hot_like(probs.data, ctx.targets)) * (grad / n), None
+        return _probs_minus_onehot(ctx) * (grad / n), None
 
     @staticmethod
     def jvp(ctx, dlogits, dtargets):
         n = dlogits.shape[0]
-        return np.sum((ctx.probs - ctx.onehot) * dlogits) / n
+        return np.sum(_probs_minus_onehot(ctx) * dlogits) / n
+
+
+def one_hot_like(p: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """An array like p with 1 at (row, targets[row]) and 0 elsewhere."""
+    onehot = np.zeros_like(p)
+    onehot[np.arange(len(targets)), targets] = 1
+    return onehot
+
+
+def _probs_minus_onehot(ctx) -> np.ndarray:
+    """softmax(logits) - onehot(targets), from the forward pass's exponentials (a new array)."""
+    diff = ctx.exp / ctx.total
+    diff[np.arange(len(ctx.targets)), ctx.targets] -= 1
+    return diff
