@@ -102,6 +102,8 @@ def positive_mask(x):
 def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum `grad` over the axes that broadcasting added (leading) or stretched (size 1)."""
     extra = grad.ndim - len(shape)
+    if extra == 1 and grad.shape[1:] == shape and grad.dtype != np.float16:
+        return np.add.reduce(grad, axis=0)  # the common case: a bias's gradient over a batch
     if extra < 0:
         return np.broadcast_to(grad, shape)
     stretched = tuple(
