@@ -61,6 +61,37 @@ def numpy_step(x, y, params):
     return loss, [dw1, db1, dw2, db2, dw3, db3]
 
 
+def numpy_step_keeping_all(x, y, params):
+    """The same step by hand, keeping what mg keeps: every intermediate value and adjoint in
+    an array of its own (`x @ W` and the bias sum, a relu output's adjoint and its input's),
+    where `numpy_step` lets NumPy add the bias and the relu mask into the product in place."""
+    w1, b1, w2, b2, w3, b3 = params
+    m1 = x @ w1
+    z1 = m1 + b1
+    h1 = np.maximum(z1, 0)
+    m2 = h1 @ w2
+    z2 = m2 + b2
+    h2 = np.maximum(z2, 0)
+    m3 = h2 @ w3
+    logits = m3 + b3
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_p[rows, y].mean()
+    dlogits = np.exp(log_p)
+    dlogits[rows, y] -= 1
+    dlogits /= len(y)
+    dw3, db3 = h2.T @ dlogits, dlogits.sum(axis=0)
+    dh2 = dlogits @ w3.T
+    dz2 = dh2 * (z2 > 0)
+    dw2, db2 = h1.T @ dz2, dz2.sum(axis=0)
+    dh1 = dz2 @ w2.T
+    dz1 = dh1 * (z1 > 0)
+    dw1, db1 = x.T @ dz1, dz1.sum(axis=0)
+    kept = (m1, z1, h1, m2, z2, h2, m3, logits, dh2, dz2, dh1, dz1)
+    return loss, [dw1, db1, dw2, db2, dw3, db3], kept
+
+
 def mg_step(x, y, params):
     """The same step on mg.Tensor: write the forward pass, let backward() do the rest."""
     for p in params:
@@ -120,6 +151,10 @@ def main() -> None:
     assert abs(loss - ref_loss) < 1e-4, (loss, ref_loss)
     for g, r in zip(grads, ref_grads):
         assert g.dtype == np.float32 and np.allclose(g, r, rtol=1e-3, atol=1e-5)
+    kept_loss, kept_grads, _ = numpy_step_keeping_all(x, y, raw_params)
+    assert kept_loss == ref_loss and all(
+        np.array_equal(g, r) for g, r in zip(kept_grads, ref_grads)
+    )
 
     # Like `.grad` in mg and PyTorch, the reference keeps its gradients until the next step
     # (an optimizer needs them). Dropping them at once instead lets the allocator reuse the
@@ -130,10 +165,16 @@ def main() -> None:
         held.clear()
         held["loss"], held["grads"] = numpy_step(x, y, raw_params)
 
+    # mg keeps every node's value and adjoint (they can be drawn); this reference keeps them too
+    def numpy_keeping_all_held():
+        held.clear()
+        held["loss"], held["grads"], held["kept"] = numpy_step_keeping_all(x, y, raw_params)
+
     steps = {
         "NumPy by hand": numpy_step_held,
         "mg.Tensor": lambda: mg_step(mg_x, y, mg_params),
         "NumPy, grads dropped at once": lambda: numpy_step(x, y, raw_params),
+        "NumPy keeping every adjoint": numpy_keeping_all_held,
     }
     medians = time_interleaved(steps, args.repeats)
     reference = medians["NumPy by hand"]
