@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays.half import compiled_kernels
 from .autograd import Node, topological_order
 
 
@@ -126,6 +127,9 @@ class memory_stats:
             stats._peak = max(stats._peak, peak)
 
     def __enter__(self) -> memory_stats:
+        # Numba and the compiled kernels load once per process, at their first use, and take
+        # tens of MiB of Python objects: loaded now, they are not counted as the block's memory
+        compiled_kernels()
         self._started_here = not tracemalloc.is_tracing()
         if self._started_here:
             tracemalloc.start()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 
 import micrograd_nb as mg
@@ -88,6 +91,21 @@ def test_memory_stats_measures_the_peak_of_a_block():
         del b
     assert 2**20 <= inner.peak_bytes < 2**20 + 2**19
     assert 2 * 2**20 <= outer.peak_bytes < 2 * 2**20 + 2**19  # the inner block kept it
+
+
+def test_the_first_relu_in_a_process_counts_its_arrays_not_the_compiled_kernels():
+    # in a fresh interpreter, the first relu of a large array loads Numba's kernels (tens of
+    # MiB of Python objects); memory_stats loads them before it starts counting
+    code = (
+        "import numpy as np, micrograd_nb as mg\n"
+        "x = mg.Tensor(np.ones((128, 128), np.float32))\n"
+        "with mg.memory_stats() as stats:\n"
+        "    y = mg.nn.functional.relu(x)\n"
+        "print(stats.peak_bytes)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    peak = int(done.stdout.split()[-1])
+    assert 128 * 128 * 4 <= peak < 2 * 128 * 128 * 4  # the output array, and little else
 
 
 def test_a_training_step_needs_the_graph_inference_does_not():

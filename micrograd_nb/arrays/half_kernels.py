@@ -207,3 +207,13 @@ def column_sums(h: np.ndarray, out: np.ndarray) -> None:
     for i in range(1, h.shape[0]):
         for j in range(h.shape[1]):
             out[j] += half_to_float(h[i, j])
+
+
+def compile_float_passes() -> None:
+    """Compile the passes over float32/float64 arrays now (or load them from Numba's cache), so
+    that no first relu of a training step compiles in the middle of what someone times."""
+    for dtype in (np.float32, np.float64):
+        x, out = np.zeros(1, dtype), np.empty(1, dtype)
+        positive_part(x, out)
+        mask_product(x, np.zeros(1, np.uint8), out)
+    unscale(np.zeros(1, np.uint32), np.float32(1.0), np.empty(1, np.float32))
