@@ -44,6 +44,7 @@ def test_kernels_that_fail_or_disagree_are_switched_off_with_a_warning():
 
     class Broken:
         widen = staticmethod(half_kernels.widen)
+        compile_float_passes = staticmethod(half_kernels.compile_float_passes)
 
         @staticmethod
         def narrow(a, out):

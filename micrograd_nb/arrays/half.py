@@ -133,7 +133,7 @@ def _compiles_and_agrees(kernels) -> bool:
         reason = "they disagree with NumPy's casts"
     if not agrees:
         warnings.warn(
-            f"micrograd_nb.amp: the compiled float16 kernels are off ({reason}); NumPy computes "
+            f"micrograd_nb: the compiled kernels (float16, relu) are off ({reason}); NumPy computes "
             "the same results more slowly",
             RuntimeWarning,
             stacklevel=3,
