@@ -5,7 +5,9 @@ adds the same gradients in the same order, so the results are equal to the last 
 skips what floats never need (shape fitting, in-place version checks), reads a node's inputs
 from its slots instead of building a tuple per node, finds the order without walking and
 sorting the graph first (see `backward_values`), and for an elementwise op multiplies the
-output's gradient by the rule's `partials` itself (the chain rule: ā += ȳ·∂out/∂a).
+output's gradient by the rule's `partials` itself (the chain rule: ā += ȳ·∂out/∂a), handing
+it the saved floats straight from their slots; an op that passes its gradient on unchanged
+(`passes_gradient`: a + b) needs no call at all.
 Anomaly mode takes the general pass.
 """
 
@@ -29,7 +31,7 @@ class Marker(enum.Enum):
     ALL_SAVED = "forward saved three or more values, a tuple in `_saved_a` (in `_saved_b`)"
 
 
-UNARY, NARY = Marker.UNARY, Marker.NARY
+UNARY, NARY, ONE_SAVED = Marker.UNARY, Marker.NARY, Marker.ONE_SAVED
 
 _get_ctx = Node._ctx.__get__  # the Context of a node recorded through `Function.apply`
 
@@ -112,7 +114,10 @@ def backward_values(root: Node, seed: float) -> None:
                 b = node._b
                 if b is NARY:
                     inputs = node._a
-                    partials = fn.partials(node) if fn.backward_from_partials else None
+                    if fn.backward_from_partials:
+                        partials = fn.partials(node, *node.saved_tensors)
+                    else:
+                        partials = None
                     if type(partials) is not tuple or len(partials) != len(inputs):
                         spread(node, inputs, fn.backward(node, grad), grad)
                         continue
@@ -130,7 +135,12 @@ def backward_values(root: Node, seed: float) -> None:
                     continue
                 if b is UNARY:
                     a = node._a
-                    partials = fn.partials(node) if fn.backward_from_partials else None
+                    if not fn.backward_from_partials:
+                        partials = None
+                    elif node._saved_b is ONE_SAVED:  # most one-input ops: tanh, exp, relu
+                        partials = fn.partials(node, node._saved_a)
+                    else:
+                        partials = fn.partials(node, *node.saved_tensors)
                     if partials is None or type(partials) is tuple:
                         spread(node, (a,), fn.backward(node, grad), grad)
                     elif a.requires_grad:  # an elementwise op on floats: ā = ȳ·∂out/∂a
@@ -142,13 +152,19 @@ def backward_values(root: Node, seed: float) -> None:
                             a._pending = pending + g
                     continue
                 if fn.backward_from_partials:  # ā = ȳ·∂out/∂a, as Elementwise.backward does
-                    partials = fn.partials(node)
+                    saved_b = node._saved_b  # the saved values, read from their slots: a, b
+                    if type(saved_b) is float:  # for a * b, a / b (a float, not a marker)
+                        partials = fn.partials(node, node._saved_a, saved_b)
+                    else:
+                        partials = fn.partials(node, *node.saved_tensors)
                     if type(partials) is not tuple or len(partials) != 2:
                         spread(node, node.inputs, fn.backward(node, grad), grad)
                         continue
                     da, db = partials
                     ga = None if da is None else grad * da
                     gb = None if db is None else grad * db
+                elif fn.passes_gradient:  # a + b: ā = b̄ = ȳ, without calling backward
+                    ga = gb = grad
                 else:
                     input_grads = fn.backward(node, grad)
                     if type(input_grads) is not tuple or len(input_grads) != 2:

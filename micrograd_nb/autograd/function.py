@@ -200,6 +200,9 @@ class Function:
     #: True when backward is the chain rule on `partials` (ā = ȳ·∂out/∂a): `Elementwise` ops
     #: that keep its backward; a scalar pass may then multiply the partials itself
     backward_from_partials: bool = False
+    #: True when backward hands the output's gradient to every input unchanged (ā = ȳ: x + y):
+    #: `Linear` then provides that backward, and a scalar pass skips calling it
+    passes_gradient: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -331,10 +334,11 @@ def _push_tangent(ctx: Context, out) -> None:
 class Elementwise(Function):
     """An elementwise op: one rule, `partials`, gives both backward and jvp (auto_element_wise).
 
-    `partials(ctx)` returns ∂out/∂input for each input (one value for one input), computed
-    from what forward saved; backward multiplies it by the output's gradient (ā = ȳ·∂out/∂a)
-    and jvp by the inputs' tangents (ẏ = Σ ∂out/∂aᵢ·ȧᵢ). Written with operators, a partial is
-    differentiable again under create_graph.
+    `partials(ctx, *saved)` returns ∂out/∂input for each input (one value for one input),
+    computed from the values forward saved (`ctx.save_for_backward(a, b)` → `partials(ctx, a,
+    b)`); backward multiplies it by the output's gradient (ā = ȳ·∂out/∂a) and jvp by the
+    inputs' tangents (ẏ = Σ ∂out/∂aᵢ·ȧᵢ). Written with operators, a partial is differentiable
+    again under create_graph, where the saved values arrive as graph nodes.
     """
 
     formulas_are_partials = True
@@ -347,13 +351,13 @@ class Elementwise(Function):
         cls.backward_from_partials = own is Elementwise.backward.__func__
 
     @staticmethod
-    def partials(ctx: Context) -> Any:
+    def partials(ctx: Context, *saved: Any) -> Any:
         """∂out/∂input for each input (a tuple), or the one partial of a one-input op."""
         raise NotImplementedError
 
     @classmethod
     def backward(cls, ctx: Context, grad: Any) -> Any:
-        partials = cls.partials(ctx)
+        partials = cls.partials(ctx, *ctx.saved_tensors)
         if type(partials) is not tuple:
             if type(partials) is np.ndarray and partials.dtype is _BOOL:  # relu's [x > 0]
                 return mask_product(grad, partials)  # grad * partials in one pass
@@ -374,7 +378,7 @@ class Elementwise(Function):
 
     @classmethod
     def jvp(cls, ctx: Context, *tangents: Any) -> Any:
-        partials = cls.partials(ctx)
+        partials = cls.partials(ctx, *ctx.saved_tensors)
         if type(partials) is not tuple:
             return tangents[0] * partials
         terms = [t * d for t, d in zip(tangents, partials) if d is not None]
@@ -382,7 +386,17 @@ class Elementwise(Function):
 
 
 class Linear(Function):
-    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents."""
+    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents.
+
+    An op that declares `passes_gradient` (x + y) gets its backward here: ā = ȳ for every input.
+    """
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Any) -> Any:
+        if not cls.passes_gradient:
+            raise NotImplementedError(f"{cls.__name__} has no backward rule")
+        n = len(ctx.inputs)
+        return (grad, grad) if n == 2 else grad if n == 1 else (grad,) * n
 
     @classmethod
     def jvp(cls, ctx: Context, *tangents: Any) -> Any:

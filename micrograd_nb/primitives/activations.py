@@ -44,9 +44,8 @@ class GELU(Elementwise):
         return 0.5 * x * (1 + np.tanh(_gelu_inner(x)))
 
     @staticmethod
-    def partials(ctx):
+    def partials(ctx, x):
         """½(1 + t) + ½·x·tanh′·u′(x), t = tanh(u(x)), u′ = √(2/π)(1 + 3·0.044715·x²)"""
-        (x,) = ctx.saved_tensors
         t = ops.tanh(_gelu_inner(x))
         du = _GELU_C * (1 + 3 * _GELU_A * x * x)
         return 0.5 * (1 + t) + 0.5 * x * Tanh.slope(t) * du
@@ -68,9 +67,8 @@ class ELU(Elementwise):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def partials(ctx):
+    def partials(ctx, x):
         # α·eˣ on the negative side, written with exp of a node so create_graph sees it
-        (x,) = ctx.saved_tensors
         alpha = ctx.options.get("alpha", 1.0)
         negative = 1 - ctx.positive
         return ctx.positive + negative * alpha * ops.exp(x * negative)
@@ -89,6 +87,5 @@ class Softplus(Elementwise):
         return np.logaddexp(np.zeros((), x.dtype), x)
 
     @staticmethod
-    def partials(ctx):
-        (x,) = ctx.saved_tensors
+    def partials(ctx, x):
         return ops.sigmoid(x)

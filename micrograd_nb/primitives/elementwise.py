@@ -19,14 +19,11 @@ class Add(Linear):
     name = "+"
     formulas = ("1", "1")
     formulas_are_partials = True
+    passes_gradient = True  # backward: ā = ȳ, b̄ = ȳ
 
     @staticmethod
     def forward(ctx, a, b):
         return a + b
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad, grad
 
 
 class Sub(Linear):
@@ -74,8 +71,7 @@ class Mul(Elementwise):
         return a * b
 
     @staticmethod
-    def partials(ctx):
-        a, b = ctx.saved_tensors
+    def partials(ctx, a, b):
         return b, a
 
 
@@ -91,8 +87,7 @@ class Div(Elementwise):
         return a / b
 
     @staticmethod
-    def partials(ctx):
-        a, b = ctx.saved_tensors
+    def partials(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         # a constant divisor (x / 2) needs no -a/b² array
         return (1 / b if need_a else None), (-a / (b * b) if need_b else None)
@@ -112,8 +107,7 @@ class PowConst(Elementwise):
         return raw.pow(a, exponent)
 
     @staticmethod
-    def partials(ctx):
-        (a,) = ctx.saved_tensors
+    def partials(ctx, a):
         p = ctx.exponent
         return p * a ** (p - 1)
 
@@ -146,8 +140,7 @@ class Pow(Elementwise):
         return out
 
     @staticmethod
-    def partials(ctx):
-        a, b, out = ctx.saved_tensors
+    def partials(ctx, a, b, out):
         need_a, need_b = ctx.needs_input_grad
         return (b * a ** (b - 1) if need_a else None), (out * ops.log(a) if need_b else None)
 
@@ -165,8 +158,7 @@ class Exp(Elementwise):
         return out
 
     @staticmethod
-    def partials(ctx):
-        (out,) = ctx.saved_tensors
+    def partials(ctx, out):
         return out
 
 
@@ -182,8 +174,7 @@ class Log(Elementwise):
         return raw.log(x)
 
     @staticmethod
-    def partials(ctx):
-        (x,) = ctx.saved_tensors
+    def partials(ctx, x):
         return 1 / x
 
 
@@ -200,8 +191,7 @@ class Sqrt(Elementwise):
         return out
 
     @staticmethod
-    def partials(ctx):
-        (out,) = ctx.saved_tensors
+    def partials(ctx, out):
         return 1 / (2 * out)
 
 
@@ -238,8 +228,7 @@ class Tanh(Elementwise):
         return 1.0 - t * t  # a float, not 1: NumPy subtracts an array from it faster
 
     @staticmethod
-    def partials(ctx):
-        (out,) = ctx.saved_tensors
+    def partials(ctx, out):
         return Tanh.slope(out)
 
 
@@ -255,8 +244,7 @@ class Sigmoid(Elementwise):
         return out
 
     @staticmethod
-    def partials(ctx):
-        (out,) = ctx.saved_tensors
+    def partials(ctx, out):
         return out * (1 - out)
 
 
@@ -279,9 +267,11 @@ class ReLU(Elementwise):
         return out
 
     @staticmethod
-    def partials(ctx):
-        out = ctx._saved[0]  # raw data: the mask is not differentiated
-        return (1.0 if out > 0.0 else 0.0) if type(out) is float else out > 0
+    def partials(ctx, out):
+        if type(out) is float:
+            return 1.0 if out > 0.0 else 0.0
+        out = ctx._saved[0]  # raw data even under create_graph: the mask is not differentiated
+        return out > 0
 
 
 class LeakyReLU(Elementwise):
