@@ -386,17 +386,14 @@ class Elementwise(Function):
 
 
 class Linear(Function):
-    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents.
-
-    An op that declares `passes_gradient` (x + y) gets its backward here: ā = ȳ for every input.
-    """
+    """A linear op (sums, reshapes, slices, +, -): its jvp is the op applied to the tangents;
+    an op that declares `passes_gradient` (x + y) gets its backward here: ā = ȳ for each input."""
 
     @classmethod
     def backward(cls, ctx: Context, grad: Any) -> Any:
         if not cls.passes_gradient:
             raise NotImplementedError(f"{cls.__name__} has no backward rule")
-        n = len(ctx.inputs)
-        return (grad, grad) if n == 2 else grad if n == 1 else (grad,) * n
+        return (grad,) * len(ctx.inputs)
 
     @classmethod
     def jvp(cls, ctx: Context, *tangents: Any) -> Any:
