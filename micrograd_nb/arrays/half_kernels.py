@@ -149,24 +149,37 @@ ADD, SUBTRACT, MULTIPLY = 0, 1, 2  # the `op` codes of `binary`
 def binary(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
     """out = a (op) b for float16 bits, in float32 and rounded once, as NumPy's float16 loops.
 
-    a and out are (n, m); b is (n, m) or (1, m), a row broadcast over a's rows (a bias).
-    Returns False, leaving out incomplete, when an operand is NaN: which of two NaNs survives
-    depends on the order of the operands in the machine instruction, so NumPy decides then.
+    a and out are (n, m); b is (n, m) or (1, m), a row broadcast over a's rows (a bias), widened
+    once per row. Returns False, leaving out incomplete, when a result is NaN (a NaN operand,
+    or inf - inf): which of two NaNs survives depends on the order of the operands in the
+    machine instruction, so NumPy decides then. Without NaN's case the loop vectorizes.
     """
-    nan_seen = False
+    m = a.shape[1]
+    b_wide, result = np.empty(m, np.float32), np.empty(m, np.float32)
+    largest = np.uint32(0)  # of the results' magnitudes' bits: NaNs are the largest
     for i in range(a.shape[0]):
-        a_row, b_row, out_row = a[i], b[0 if b.shape[0] == 1 else i], out[i]
-        for j in range(a_row.size):
-            x, y = half_to_float(a_row[j]), half_to_float(b_row[j])
-            nan_seen |= (x != x) | (y != y)
-            if op == ADD:
-                result = x + y
-            elif op == SUBTRACT:
-                result = x - y
-            else:
-                result = x * y
-            out_row[j] = float_to_half(result)
-    return not nan_seen
+        if i == 0 or b.shape[0] > 1:
+            b_row = b[i if b.shape[0] > 1 else 0]
+            for j in range(m):
+                b_wide[j] = half_to_float(b_row[j])
+        a_row, out_row = a[i], out[i]
+        # a row in float32, then rounded: two simple loops vectorize better than one
+        if op == ADD:
+            for j in range(m):
+                result[j] = half_to_float(a_row[j]) + b_wide[j]
+        elif op == SUBTRACT:
+            for j in range(m):
+                result[j] = half_to_float(a_row[j]) - b_wide[j]
+        else:
+            for j in range(m):
+                result[j] = half_to_float(a_row[j]) * b_wide[j]
+        for j in range(m):
+            bits = np.float32(result[j]).view(np.uint32)
+            magnitude = np.uint32(bits & np.uint32(0x7FFFFFFF))
+            largest = max(largest, magnitude)
+            sign = (bits >> np.uint32(16)) & np.uint32(0x8000)
+            out_row[j] = np.uint16(sign | number_to_half(magnitude))
+    return largest <= np.uint32(_FLOAT32_INF)
 
 
 @njit(cache=True, boundscheck=False, nogil=True)
