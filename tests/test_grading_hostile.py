@@ -363,12 +363,18 @@ def test_the_sandboxed_process_dies_with_the_grader(mode):
             "import ctypes, time\ndef mul_backward(x, y, grad):\n"
             "    ctypes.CDLL(None).prctl(15, b'asleep', 0, 0, 0)\n    time.sleep(60)\n"
         )
+        # a killed grader cannot remove its temporary folders: they go where this test can
+        (base / "tmp").mkdir()
         if mode == "unprivileged" and os.geteuid() == 0:
             for path in [base, *base.rglob("*")]:
                 os.chown(path, NOBODY, NOBODY)
         command = _grader_command(mode, str(sub), "--timeout", "60")
         grader = subprocess.Popen(
-            command, cwd=base, stdout=subprocess.DEVNULL, start_new_session=True
+            command,
+            cwd=base,
+            env={**os.environ, "TMPDIR": str(base / "tmp")},
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
         )
         pid = grader.pid
         deadline = time.monotonic() + 60
