@@ -37,6 +37,18 @@ def make_problem(seed: int = 0):
     return x, y, params
 
 
+def softmax_cross_entropy(logits, y):
+    """(mean -log softmax(logits)[y], its gradient (p - onehot)/N), by hand."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(y))
+    loss = -log_p[rows, y].mean()
+    dlogits = np.exp(log_p)
+    dlogits[rows, y] -= 1
+    dlogits /= len(y)
+    return loss, dlogits
+
+
 def numpy_step(x, y, params):
     """Forward and backward by hand: the reference a library should not be much slower than."""
     w1, b1, w2, b2, w3, b3 = params
@@ -45,14 +57,8 @@ def numpy_step(x, y, params):
     z2 = h1 @ w2 + b2
     h2 = np.maximum(z2, 0)
     logits = h2 @ w3 + b3
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    rows = np.arange(len(y))
-    loss = -log_p[rows, y].mean()
-    # backward: softmax-CE gives (p - onehot)/N; linear layers give outer products
-    dlogits = np.exp(log_p)
-    dlogits[rows, y] -= 1
-    dlogits /= len(y)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    # backward: linear layers give outer products
     dw3, db3 = h2.T @ dlogits, dlogits.sum(axis=0)
     dz2 = (dlogits @ w3.T) * (z2 > 0)
     dw2, db2 = h1.T @ dz2, dz2.sum(axis=0)
@@ -74,13 +80,7 @@ def numpy_step_keeping_all(x, y, params):
     h2 = np.maximum(z2, 0)
     m3 = h2 @ w3
     logits = m3 + b3
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    rows = np.arange(len(y))
-    loss = -log_p[rows, y].mean()
-    dlogits = np.exp(log_p)
-    dlogits[rows, y] -= 1
-    dlogits /= len(y)
+    loss, dlogits = softmax_cross_entropy(logits, y)
     dw3, db3 = h2.T @ dlogits, dlogits.sum(axis=0)
     dh2 = dlogits @ w3.T
     dz2 = dh2 * (z2 > 0)
