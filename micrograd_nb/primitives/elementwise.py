@@ -268,10 +268,9 @@ class ReLU(Elementwise):
 
     @staticmethod
     def partials(ctx, out):
-        if type(out) is float:
-            return 1.0 if out > 0.0 else 0.0
-        out = ctx._saved[0]  # raw data even under create_graph: the mask is not differentiated
-        return out > 0
+        if type(out) is not float:  # under create_graph `out` is a node: the mask is made from
+            out = ctx._saved[0]  # its raw data, a constant that is not differentiated
+        return (1.0 if out > 0.0 else 0.0) if type(out) is float else out > 0
 
 
 class LeakyReLU(Elementwise):
