@@ -21,22 +21,25 @@ from ..tensor import Tensor
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); d/dx = 1 for x > 0, else 0"""
-    return ew.ReLU.apply(x)
+    # a node's own method records on the lean path (see Tensor._unary); apply explains the rest
+    return x.relu() if isinstance(x, Node) else ew.ReLU.apply(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, else negative_slope·x"""
+    if isinstance(x, Node):
+        return x.leaky_relu(negative_slope)
     return ew.LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e⁻ˣ); d/dx = σ(1 - σ)"""
-    return ew.Sigmoid.apply(x)
+    return x.sigmoid() if isinstance(x, Node) else ew.Sigmoid.apply(x)
 
 
 def tanh(x: Tensor) -> Tensor:
     """tanh(x); d/dx = 1 - tanh²"""
-    return ew.Tanh.apply(x)
+    return x.tanh() if isinstance(x, Node) else ew.Tanh.apply(x)
 
 
 def gelu(x: Tensor) -> Tensor:
