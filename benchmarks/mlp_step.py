@@ -7,11 +7,13 @@ gradients. Run: python benchmarks/mlp_step.py [--repeats N]
 
 On a machine busy with other work, multi-threaded BLAS times swing wildly (threads wait for
 each other); `OPENBLAS_NUM_THREADS=1 python benchmarks/mlp_step.py` gives steadier ratios.
+PyTorch is then given the same number of threads.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -137,6 +139,15 @@ def time_interleaved(steps: dict, repeats: int, block: int = 5) -> dict:
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def blas_threads() -> int | None:
+    """The thread count NumPy's BLAS was told to use through the environment, if any."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
@@ -190,6 +201,9 @@ def main() -> None:
         return
     # Timed in its own loop: PyTorch's OpenMP threads spin after each call and would slow
     # the NumPy runs interleaved with them.
+    threads = blas_threads()
+    if threads:  # the same number of threads as NumPy's BLAS
+        torch.set_num_threads(threads)
     t_params = [torch.tensor(p, requires_grad=True) for p in raw_params]
     t_x, t_y = torch.tensor(x), torch.tensor(y)
     t_loss, t_grads = torch_step(torch, t_x, t_y, t_params)
@@ -199,9 +213,8 @@ def main() -> None:
     )
     t_np = time_interleaved({"numpy": numpy_step_held}, args.repeats)
     ratio = t_torch["torch"] / t_np["numpy"]
-    print(
-        f"  {'PyTorch CPU':28s}: {t_torch['torch'] * 1e3:7.2f} ms  ({ratio:.2f}x NumPy, own loop)"
-    )
+    label = f"PyTorch CPU, {torch.get_num_threads()} thread(s)"
+    print(f"  {label:28s}: {t_torch['torch'] * 1e3:7.2f} ms  ({ratio:.2f}x NumPy, own loop)")
 
 
 if __name__ == "__main__":
