@@ -219,7 +219,9 @@ class Value(Operators, OpRecord, Node):
             failure.record_forward(err, out)
             raise
         # a neuron's first input is a weight: most calls stop there
-        return _finished(out, inputs[0].requires_grad or any(x.requires_grad for x in inputs))
+        if not (inputs[0].requires_grad or any(x.requires_grad for x in inputs)):
+            _forget_op(out)
+        return out
 
     def _unary(self, fn, options: dict | None = None) -> Value:
         """fn(self) recorded; `options` are forward's keyword arguments (an exponent)."""
@@ -302,7 +304,9 @@ def unary_recorder(fn) -> Callable:
         except Exception as err:  # free until raised: the error carries its graph (mg.draw(err))
             failure.record_forward(err, out)
             raise
-        return _finished(out, x.requires_grad)
+        if not x.requires_grad:
+            _forget_op(out)
+        return out
 
     return _kept_as_recorder(fn, record)
 
@@ -370,24 +374,17 @@ def _constant_node(x: float) -> Value:
 
 
 def _recording(fn, a, b) -> Value:
-    """A new node that records fn on inputs (a, b) while its forward runs."""
+    """A new node that records fn on inputs (a, b), its forward still to run: an output that
+    requires grad unless `_forget_op` is called once it is known that no input does."""
     out = _new_value(Value)
     out.fn = fn
     out._a = a
     out._b = b
     out._saved_b = NONE_SAVED
     out._seq = _next_number()
-    return out
-
-
-def _finished(out: Value, requires_grad: bool) -> Value:
-    """The node `_recording` began, its data computed: the flags of an output node."""
     out.grad = 0.0
     out._pending = None
-    if requires_grad:
-        out.requires_grad = True
-    else:
-        _forget_op(out)
+    out.requires_grad = True
     return out
 
 

@@ -364,6 +364,24 @@ def test_no_grad_records_nothing_and_works_as_decorator():
     assert mg.is_grad_enabled()
 
 
+def test_an_op_records_only_when_an_input_requires_grad():
+    """On the lean path, for one, two and many inputs (a neuron's weighted sum)."""
+    from micrograd_nb.nn.scalar import Neuron
+
+    constant, leaf = mg.Value(2.0, requires_grad=False), mg.Value(3.0)
+    neuron = Neuron(2, nonlin=False)
+    for p in neuron.parameters():
+        p.requires_grad = False
+    without = [constant.relu(), constant * constant, neuron([constant, constant])]
+    for out in without:
+        assert not out.requires_grad and out.parents == () and out.grad == 0.0
+    with_grad = [leaf.relu(), constant * leaf, neuron([constant, leaf])]
+    for out in with_grad:
+        assert out.requires_grad and any(p is leaf for p in out.parents) and out.grad == 0.0
+    with_grad[-1].backward()  # w₁·c + w₂·leaf + b
+    assert leaf.grad == neuron.w[1].data
+
+
 def test_detach_cuts_the_graph():
     x = mg.Value(2.0)
     y = (x * x).detach() * x
