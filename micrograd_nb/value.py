@@ -6,7 +6,7 @@ import numbers
 from collections.abc import Callable
 
 from .autograd import Node, failure
-from .autograd.function import Context, OpRecord
+from .autograd.context import Context, OpRecord
 from .autograd.graph import next_sequence_number
 from .autograd.mode import modes
 from .operators import Operators

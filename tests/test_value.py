@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import micrograd_nb as mg
 from micrograd_nb.autograd import topological_order
-from micrograd_nb.nn.scalar import MLP
+from micrograd_nb.nn.scalar import MLP, Neuron
+from micrograd_nb.primitives.scalar import WeightedSum
 
 EPS = 1e-6
 
@@ -366,8 +367,6 @@ def test_no_grad_records_nothing_and_works_as_decorator():
 
 def test_an_op_records_only_when_an_input_requires_grad():
     """On the lean path, for one, two and many inputs (a neuron's weighted sum)."""
-    from micrograd_nb.nn.scalar import Neuron
-
     constant, leaf = mg.Value(2.0, requires_grad=False), mg.Value(3.0)
     neuron = Neuron(2, nonlin=False)
     for p in neuron.parameters():
@@ -380,6 +379,59 @@ def test_an_op_records_only_when_an_input_requires_grad():
         assert out.requires_grad and any(p is leaf for p in out.parents) and out.grad == 0.0
     with_grad[-1].backward()  # w₁·c + w₂·leaf + b
     assert leaf.grad == neuron.w[1].data
+
+
+def _neuron_with_shared_float():
+    """A linear neuron w·x + b whose w₁ and x₂ hold one and the same float object."""
+    shared = 0.75
+    neuron = Neuron(2, nonlin=False)
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = shared, -2.0, 0.5
+    x = [mg.Value(1.5), mg.Value(shared)]
+    assert neuron.w[0].data is x[1].data
+    return neuron, x
+
+
+def test_a_neurons_second_derivatives_match_the_hand_derived_ones():
+    """L = out², out = w₁x₁ + w₂x₂ + b: ∂L/∂x₁ = 2·out·w₁, and its derivative in w₁ is
+    2·(x₁w₁ + out), in w₂ 2·x₂w₁, in x₂ 2·w₂w₁. Inputs sharing a float object stay apart."""
+    neuron, x = _neuron_with_shared_float()
+    (w1, w2), b = neuron.w, neuron.b
+    out = neuron(x)
+    (dx1,) = mg.grad(out * out, [x[0]], create_graph=True)
+    assert dx1.data == pytest.approx(2 * out.data * w1.data)
+    second = mg.grad(dx1, [w1, w2, x[1], b])
+    expected = [
+        2 * (x[0].data * w1.data + out.data),
+        2 * x[1].data * w1.data,
+        2 * w2.data * w1.data,
+        2 * w1.data,
+    ]
+    assert [float(g) for g in second] == pytest.approx(expected)
+    # ∂L/∂w₂ = 2·out·x₂ reads x₂, whose float is w₁'s too: in w₁ 2·x₁x₂, in x₂ 2·(w₂x₂ + out)
+    (dw2,) = mg.grad(out * out, [w2], create_graph=True)
+    second = mg.grad(dw2, [w1, x[1]])
+    expected = [2 * x[0].data * x[1].data, 2 * (w2.data * x[1].data + out.data)]
+    assert [float(g) for g in second] == pytest.approx(expected)
+
+
+def test_a_neuron_in_forward_mode_and_under_anomaly_detection():
+    """jvp: d(out) = Σ xᵢ·dwᵢ + Σ wᵢ·dxᵢ + db; the general pass gives the lean pass's grads."""
+    neuron, x = _neuron_with_shared_float()
+    params = [*neuron.w, *x, neuron.b]
+    tangents = [0.1, -0.2, 0.3, 0.4, 0.5]
+    _, tangent = mg.jvp(lambda *v: mg.Value._nary(WeightedSum, v), params, tangents)
+    w1, w2, x1, x2, b = (p.data for p in params)
+    expected = x1 * 0.1 + x2 * -0.2 + w1 * 0.3 + w2 * 0.4 + 0.5
+    assert float(tangent.data if isinstance(tangent, mg.Value) else tangent) == pytest.approx(
+        expected
+    )
+    neuron(x).backward()
+    lean = [p.grad for p in params]
+    for p in params:
+        p.zero_grad()
+    with mg.detect_anomaly():
+        neuron(x).backward()
+    assert [p.grad for p in params] == lean == [x1, x2, w1, w2, 1.0]
 
 
 def test_detach_cuts_the_graph():

@@ -1,8 +1,9 @@
 """The autograd core shared by `Value` and `Tensor`: nodes, functions, backward, grad, jvp."""
 
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .context import Context, InplaceModificationError
 from .forward import jvp
-from .function import Context, Elementwise, Function, InplaceModificationError, Linear
+from .function import Elementwise, Function, Linear
 from .grad import grad
 from .graph import Node, backpropagate, topological_order
 from .mode import (

@@ -29,11 +29,12 @@ class WeightedSum(Elementwise):
 
     @staticmethod
     def forward(ctx, *wxb):
+        # one saved value, the tuple of all 2n + 1: not a copy of it per neuron
+        ctx.save_for_backward(wxb)
         n = len(wxb) // 2
-        ctx.save_for_backward(*wxb)  # n = len(saved) // 2: no per-node attribute to store
         return sum(map(mul, wxb[:n], wxb[n:-1]), wxb[-1])
 
     @staticmethod
-    def partials(ctx, *saved):  # saved: (w₁..wₙ, x₁..xₙ, b)
-        n = len(saved) // 2
-        return (*saved[n:-1], *saved[:n], 1.0)
+    def partials(ctx, wxb):  # wxb: (w₁..wₙ, x₁..xₙ, b)
+        n = len(wxb) // 2
+        return (*wxb[n:-1], *wxb[:n], 1.0)
