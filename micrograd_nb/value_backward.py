@@ -114,10 +114,12 @@ def backward_values(root: Node, seed: float) -> None:
                 b = node._b
                 if b is NARY:
                     inputs = node._a
-                    if fn.backward_from_partials:
-                        partials = fn.partials(node, *node.saved_tensors)
-                    else:
+                    if not fn.backward_from_partials:
                         partials = None
+                    elif node._saved_b is ONE_SAVED:  # a neuron: all its values in one tuple
+                        partials = fn.partials(node, node._saved_a)
+                    else:
+                        partials = fn.partials(node, *node.saved_tensors)
                     if type(partials) is not tuple or len(partials) != len(inputs):
                         spread(node, inputs, fn.backward(node, grad), grad)
                         continue
